@@ -1,0 +1,74 @@
+"""The one interface every grader backend implements: assess one answer in its context.
+
+A backend grades the new answer on the four dimensions and may word the next probe (the LLM
+backend does, in the same call). The policy that picks which dimension to probe stays in code;
+a worded probe is used only when it targets the dimension the policy picked.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.grade import Grade
+from agent.offline_grader import OfflineGrader
+from agent.rubric import Dimension, Rubric
+
+
+class Exchange(BaseModel):
+    """One interviewer line and the candidate's reply to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    asked: str
+    answer: str
+
+
+class TurnRequest(BaseModel):
+    """What a backend gets for one turn."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    answer: str
+    asked: str
+    history: list[Exchange] = Field(default_factory=list)
+    best: dict[Dimension, int] = Field(default_factory=dict)
+    already_asked: list[str] = Field(default_factory=list)
+
+
+class SuggestedProbe(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    dimension: Dimension
+    text: str
+
+
+class Assessment(BaseModel):
+    """A backend's verdict on one answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    grade: Grade
+    probe: SuggestedProbe | None = None
+    fallback: bool = False
+    """The configured backend failed and the answer was graded offline instead."""
+    notes: list[str] = Field(default_factory=list)
+
+
+class Backend(Protocol):
+    """A grader: offline rules, or a model behind an OpenAI-compatible endpoint."""
+
+    name: str
+    model: str | None
+
+    def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment: ...
+
+
+class OfflineBackend:
+    """The built-in default: the deterministic rubric grader. It does not word probes."""
+
+    name = "offline"
+    model: str | None = None
+
+    def __init__(self) -> None:
+        self._grader = OfflineGrader()
+
+    def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
+        return Assessment(grade=self._grader.grade(rubric, request.answer))

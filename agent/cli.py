@@ -1,0 +1,172 @@
+"""The ``followup`` command: a thin layer of options over library functions."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from agent import __version__
+from agent.backend import Backend, OfflineBackend
+from agent.interview import Interview
+from agent.policy import DEFAULT_MAX_TURNS
+from agent.repl import run_chat
+from agent.rubric import Bank, Rubric, RubricError, load_bank
+from agent.transcript import TranscriptWriter, default_transcript_path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _bank(args: argparse.Namespace) -> Bank:
+    return load_bank(args.rubrics)
+
+
+def pick_question(bank: Bank, question: str | None, topic: str | None, seed: int | None) -> Rubric:
+    """The question a chat asks: by id, at random within a topic, or at random."""
+    if question:
+        return bank.get(question)
+    pool = list(bank.rubrics.values())
+    if topic:
+        pool = [r for r in pool if r.topic == topic]
+        if not pool:
+            raise UsageError(f"unknown topic {topic!r}; topics: {', '.join(bank.topics())}")
+    return random.Random(seed).choice(pool)
+
+
+def make_backend(args: argparse.Namespace) -> Backend:
+    return OfflineBackend()
+
+
+def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    bank = _bank(args)
+    rubric = pick_question(bank, args.question, args.topic, args.seed)
+    backend = make_backend(args)
+    path: Path = args.transcript or default_transcript_path(rubric.id)
+    try:
+        writer = TranscriptWriter(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
+    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=writer)
+    model = f", model {backend.model}" if backend.model else ""
+    banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"
+    color = (not args.no_color) and stdout.isatty()
+    run_chat(
+        interview,
+        stdin,
+        stdout,
+        color=color,
+        banner=banner,
+        on_end=lambda: f"Transcript saved to {path}",
+    )
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    bank = _bank(args)
+    rows = [r for r in bank.rubrics.values() if not args.topic or r.topic == args.topic]
+    if args.topic and not rows:
+        raise UsageError(f"unknown topic {args.topic!r}; topics: {', '.join(bank.topics())}")
+    width = max(len(r.id) for r in rows)
+    for r in rows:
+        stdout.write(f"{r.id:<{width}}  {r.topic:<12}  {r.question}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="followup",
+        description=(
+            "Practise machine-learning interviews. followup asks a question, grades each answer "
+            "on definition, implication, example and tradeoff (0-3), and asks the follow-up "
+            "probe that targets your weakest dimension. Works offline by default."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"followup {__version__}")
+    parser.add_argument(
+        "--rubrics",
+        type=Path,
+        default=None,
+        help="a directory of rubric files to use instead of the built-in question bank",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat = sub.add_parser(
+        "chat",
+        help="practise: one question, live probes, a graded summary",
+        description=(
+            "Start a practice interview. Answer over several lines; an empty line sends. "
+            "Commands: /hint /skip /score /quit /help. The transcript is saved as you go."
+        ),
+    )
+    which = chat.add_mutually_exclusive_group()
+    which.add_argument(
+        "--question", "-q", metavar="ID", help="question id (see 'followup questions')"
+    )
+    which.add_argument("--topic", "-t", metavar="TOPIC", help="a random question from this topic")
+    chat.add_argument(
+        "--max-turns",
+        type=_positive,
+        default=DEFAULT_MAX_TURNS,
+        help=f"answers before the interview ends (default {DEFAULT_MAX_TURNS})",
+    )
+    chat.add_argument(
+        "--transcript",
+        type=Path,
+        metavar="PATH",
+        help="where to write the JSONL transcript (default: a new file in the per-user data "
+        "directory; FOLLOWUP_HOME overrides that directory)",
+    )
+    chat.add_argument("--seed", type=int, help="seed for the random question choice")
+    chat.add_argument("--no-color", action="store_true", help="never use colour")
+    chat.set_defaults(handler=cmd_chat)
+
+    questions = sub.add_parser("questions", help="list the question bank")
+    questions.add_argument("--topic", "-t", metavar="TOPIC", help="only this topic")
+    questions.set_defaults(handler=cmd_questions)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the CLI; returns the exit status."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(stdout)
+        return EXIT_USAGE
+    try:
+        status: int = args.handler(args, stdin, stdout)
+    except (RubricError, UsageError) as exc:
+        stderr.write(f"followup: error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

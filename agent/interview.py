@@ -1,0 +1,206 @@
+"""One interview: explicit state, one method per thing that can happen, named outcomes.
+
+The REPL, the eval dialogue runner and the tests all drive this same object, so the rules are
+exercised the same way everywhere. Every event is written to the transcript as it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from agent.backend import Assessment, Backend, Exchange, TurnRequest
+from agent.grade import Grade
+from agent.policy import (
+    DEFAULT_MAX_TURNS,
+    Outcome,
+    PolicyState,
+    Probe,
+    ProbeSource,
+    next_probe,
+    outcome_after_answer,
+)
+from agent.quoting import pick_quote, with_quote
+from agent.rubric import Rubric
+from agent.transcript import (
+    AnswerEvent,
+    EndEvent,
+    GradeEvent,
+    ProbeEvent,
+    QuestionEvent,
+    SessionEvent,
+    SkipEvent,
+    TranscriptWriter,
+)
+
+
+@dataclass
+class Turn:
+    """One answered line of the conversation."""
+
+    asked: str
+    target: Probe | None
+    answer: str
+    assessment: Assessment
+    probe_after: Probe | None = None
+
+
+@dataclass
+class TurnResult:
+    grade: Grade
+    probe: Probe | None
+    outcome: Outcome | None
+    fallback: bool
+    notes: list[str] = field(default_factory=list)
+
+
+class Interview:
+    """A single-question interview with its policy state.
+
+    Args:
+        rubric: the question.
+        backend: grades answers (and may word probes).
+        max_turns: answers allowed before the interview ends out of turns.
+        writer: where events are written as they happen (None: not recorded).
+    """
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        backend: Backend,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        writer: TranscriptWriter | None = None,
+    ) -> None:
+        if max_turns < 1:
+            raise ValueError("max_turns must be at least 1")
+        self.rubric = rubric
+        self.backend = backend
+        self.max_turns = max_turns
+        self.writer = writer
+        self.state = PolicyState()
+        self.turns: list[Turn] = []
+        self.current: Probe | None = None
+        self.outcome: Outcome | None = None
+        self._opened = False
+
+    def _emit(self, event: BaseModel) -> None:
+        if self.writer is not None:
+            self.writer.write(event)
+
+    @property
+    def asked(self) -> str:
+        """The line the candidate is answering now."""
+        return self.current.text if self.current else self.rubric.question
+
+    def open(self) -> str:
+        """Start the interview; returns the question."""
+        if not self._opened:
+            self._opened = True
+            self._emit(
+                SessionEvent(
+                    question_id=self.rubric.id,
+                    grader=self.backend.name,
+                    model=self.backend.model,
+                    max_turns=self.max_turns,
+                )
+            )
+            self._emit(QuestionEvent(text=self.rubric.question))
+        return self.rubric.question
+
+    def answer(self, text: str) -> TurnResult:
+        """Grade an answer to the current line and choose what comes next."""
+        if self.outcome is not None:
+            raise RuntimeError(f"the interview is over ({self.outcome})")
+        self.open()
+        turn_no = len(self.turns) + 1
+        self._emit(AnswerEvent(turn=turn_no, text=text))
+        request = TurnRequest(
+            answer=text,
+            asked=self.asked,
+            history=[Exchange(asked=t.asked, answer=t.answer) for t in self.turns],
+            best=dict(self.state.best),
+            already_asked=list(self.state.asked),
+        )
+        assessment = self.backend.assess(self.rubric, request)
+        self._emit(
+            GradeEvent(
+                turn=turn_no,
+                grade=assessment.grade,
+                fallback=assessment.fallback,
+                notes=assessment.notes,
+            )
+        )
+        target = self.current
+        turn = Turn(self.asked, target, text, assessment)
+        self.turns.append(turn)
+        self.state.record(assessment.grade, target.dimension if target else None)
+        outcome = outcome_after_answer(self.state, self.max_turns)
+        probe = None
+        if outcome is None:
+            probe = self._choose_probe(assessment, turn_no)
+            if probe is None:
+                outcome = Outcome.STALLED
+        turn.probe_after = probe
+        if outcome is not None:
+            self._end(outcome)
+        notes = list(assessment.notes)
+        return TurnResult(assessment.grade, probe, outcome, assessment.fallback, notes)
+
+    def _choose_probe(self, assessment: Assessment, turn_no: int) -> Probe | None:
+        bank = next_probe(self.rubric, self.state)
+        if bank is None:
+            self.current = None
+            return None
+        suggested = assessment.probe
+        if suggested is not None and suggested.dimension == bank.dimension:
+            probe = Probe(
+                dimension=bank.dimension,
+                text=suggested.text,
+                source=ProbeSource.MODEL,
+                base_text=suggested.text,
+            )
+        else:
+            quote = pick_quote(assessment.grade, bank.dimension)
+            probe = bank.model_copy(update={"text": with_quote(bank.text, quote)})
+        self.state.asked.append(probe.base_text)
+        self.current = probe
+        self._emit(
+            ProbeEvent(
+                turn=turn_no, dimension=probe.dimension, text=probe.text, source=probe.source
+            )
+        )
+        return probe
+
+    def skip(self) -> tuple[Probe | None, Outcome | None]:
+        """The candidate passes on the current probe: its dimension is set aside."""
+        if self.outcome is not None:
+            raise RuntimeError(f"the interview is over ({self.outcome})")
+        if self.current is None:
+            return None, None
+        skipped = self.current.dimension
+        self.state.put_aside(skipped)
+        self._emit(SkipEvent(turn=len(self.turns), dimension=skipped))
+        last = self.turns[-1].assessment if self.turns else None
+        probe = None
+        if last is not None:
+            probe = self._choose_probe(last, len(self.turns))
+        if probe is None:
+            self._end(Outcome.STALLED)
+            return None, Outcome.STALLED
+        return probe, None
+
+    def quit(self) -> Outcome:
+        """The candidate ends the interview."""
+        if self.outcome is None:
+            self.open()
+            self._end(Outcome.QUIT)
+        assert self.outcome is not None
+        return self.outcome
+
+    def _end(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.current = None
+        self._emit(EndEvent(outcome=outcome, answers=len(self.turns), best=dict(self.state.best)))
+        if self.writer is not None:
+            self.writer.close()

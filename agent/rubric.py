@@ -1,0 +1,230 @@
+"""The question bank: one YAML file per question in ``rubrics/``, validated by pydantic.
+
+A rubric holds everything question-specific the offline grader knows. The grader's logic is
+general (see ``agent/grading``); what counts as evidence for *this* question lives here as
+**points**: the claims a 2 and a 3 must make, each with the ways people phrase them.
+
+A point's ``match`` is a list of groups; every group must match inside the same sentence (or a
+sentence and the one right after it), and a group matches when any of its alternatives does.
+Alternatives are case-insensitive Python regexes; a word boundary is added in front of an
+alternative that starts with a word character, so ``recall`` does not fire inside ``precall``.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class Dimension(StrEnum):
+    """The four things every answer is graded on, in the policy's tie order."""
+
+    DEFINITION = "definition"
+    IMPLICATION = "implication"
+    EXAMPLE = "example"
+    TRADEOFF = "tradeoff"
+
+
+DIMENSIONS: tuple[Dimension, ...] = tuple(Dimension)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def compile_alternative(pattern: str) -> re.Pattern[str]:
+    """Compile one cue alternative the way the grader uses it (case-insensitive, word-anchored)."""
+    anchored = r"\b" + pattern if pattern[:1].isalnum() or pattern[:1] == "_" else pattern
+    return re.compile(anchored, re.IGNORECASE)
+
+
+Group = Annotated[list[str], Field(min_length=1)]
+
+
+def _validate_groups(groups: list[list[str]]) -> list[list[str]]:
+    for group in groups:
+        for alternative in group:
+            try:
+                compile_alternative(alternative)
+            except re.error as exc:
+                raise ValueError(f"bad regex {alternative!r}: {exc}") from exc
+    return groups
+
+
+class Point(_Strict):
+    """One claim that earns credit on a dimension, with the phrasings that show it."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    level: Literal[2, 3]
+    says: Annotated[str, Field(min_length=8)]
+    match: Annotated[list[Group], Field(min_length=1)]
+
+    @field_validator("match")
+    @classmethod
+    def _regexes_compile(cls, groups: list[list[str]]) -> list[list[str]]:
+        return _validate_groups(groups)
+
+    @cached_property
+    def compiled(self) -> tuple[tuple[re.Pattern[str], ...], ...]:
+        return tuple(tuple(compile_alternative(a) for a in group) for group in self.match)
+
+
+class Misconception(_Strict):
+    """A confidently wrong claim; stating it caps the dimension at 1."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    dimension: Dimension
+    says: Annotated[str, Field(min_length=8)]
+    match: Annotated[list[Group], Field(min_length=1)]
+
+    @field_validator("match")
+    @classmethod
+    def _regexes_compile(cls, groups: list[list[str]]) -> list[list[str]]:
+        return _validate_groups(groups)
+
+    @cached_property
+    def compiled(self) -> tuple[tuple[re.Pattern[str], ...], ...]:
+        return tuple(tuple(compile_alternative(a) for a in group) for group in self.match)
+
+
+class DimensionRubric(_Strict):
+    """What one dimension means for this question, how it is evidenced, and how to probe it."""
+
+    meaning: Annotated[str, Field(min_length=10)]
+    level2: Annotated[str, Field(min_length=10)]
+    level3: Annotated[str, Field(min_length=10)]
+    need: Annotated[int, Field(ge=1, le=4)] = 1
+    points: Annotated[list[Point], Field(min_length=2)]
+    probes: Annotated[list[str], Field(min_length=3)]
+    hint: Annotated[str, Field(min_length=10)]
+
+    @model_validator(mode="after")
+    def _has_both_levels(self) -> DimensionRubric:
+        levels = {p.level for p in self.points}
+        if levels != {2, 3}:
+            raise ValueError("points must include at least one level-2 and one level-3 point")
+        ids = [p.id for p in self.points]
+        if len(ids) != len(set(ids)):
+            raise ValueError("point ids must be unique within a dimension")
+        if len(self.probes) != len(set(self.probes)):
+            raise ValueError("probes must not repeat")
+        return self
+
+
+SeniorKind = Literal["threshold", "drift", "deployment", "fit"]
+
+
+class SeniorProbe(_Strict):
+    """A probe that pushes a solid answer to the senior layer."""
+
+    kind: SeniorKind
+    dimension: Dimension
+    text: Annotated[str, Field(min_length=10)]
+
+
+class Rubric(_Strict):
+    """One question of the bank."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    topic: Literal["fundamentals", "evaluation", "ensembles", "debugging", "projects", "production"]
+    title: Annotated[str, Field(min_length=3)]
+    question: Annotated[str, Field(min_length=10)]
+    topic_terms: Annotated[list[str], Field(min_length=3)]
+    definition: DimensionRubric
+    implication: DimensionRubric
+    example: DimensionRubric
+    tradeoff: DimensionRubric
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    senior_probes: Annotated[list[SeniorProbe], Field(min_length=4)]
+    reference_answer: Annotated[str, Field(min_length=200)]
+    weak_answer: Annotated[str, Field(min_length=30)]
+
+    @field_validator("topic_terms")
+    @classmethod
+    def _terms_compile(cls, terms: list[str]) -> list[str]:
+        return _validate_groups([terms])[0]
+
+    @model_validator(mode="after")
+    def _senior_kinds(self) -> Rubric:
+        kinds = {p.kind for p in self.senior_probes}
+        missing = {"threshold", "drift", "deployment", "fit"} - kinds
+        if missing:
+            raise ValueError(f"senior_probes needs every kind; missing {sorted(missing)}")
+        return self
+
+    def dimension(self, dim: Dimension) -> DimensionRubric:
+        rubric: DimensionRubric = getattr(self, dim.value)
+        return rubric
+
+    @cached_property
+    def compiled_terms(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(compile_alternative(t) for t in self.topic_terms)
+
+
+class RubricError(Exception):
+    """A rubric file that cannot be used; the message names the file and the field."""
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = len(exc.errors()) - 1
+    extra = f" (+{more} more)" if more else ""
+    return f"{loc}: {first['msg']}{extra}"
+
+
+def load_rubric(path: Path) -> Rubric:
+    """Load and validate one rubric file.
+
+    Raises:
+        RubricError: the file is unreadable, not YAML, or fails validation.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RubricError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(raw, dict):
+        raise RubricError(f"{path}: expected a mapping at the top level")
+    try:
+        rubric = Rubric.model_validate(raw)
+    except ValidationError as exc:
+        raise RubricError(f"{path}: {_describe(exc)}") from exc
+    if rubric.id != path.stem:
+        raise RubricError(f"{path}: id: {rubric.id!r} must match the file name {path.stem!r}")
+    return rubric
+
+
+class Bank(BaseModel):
+    """All questions, by id, in file-name order."""
+
+    model_config = ConfigDict(frozen=True)
+    rubrics: dict[str, Rubric]
+
+    def get(self, question_id: str) -> Rubric:
+        try:
+            return self.rubrics[question_id]
+        except KeyError:
+            known = ", ".join(sorted(self.rubrics))
+            raise RubricError(f"unknown question id {question_id!r}; known: {known}") from None
+
+    def topics(self) -> list[str]:
+        return sorted({r.topic for r in self.rubrics.values()})
+
+
+def load_bank(directory: Path | None = None) -> Bank:
+    """Load every ``*.yaml`` rubric in ``directory`` (default: the packaged bank)."""
+    from agent.resources import rubrics_dir
+
+    directory = directory or rubrics_dir()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise RubricError(f"{directory}: no rubric files (*.yaml) found")
+    return Bank(rubrics={f.stem: load_rubric(f) for f in files})

@@ -1,0 +1,125 @@
+"""General, question-independent signals the offline grader reads in a sentence.
+
+These encode how interview answers are built, not what any one question is about: whether a
+sentence tells a story from real work, whether it carries specifics (numbers, a domain, a
+constraint, a decision, an outcome), whether it names a cost, whether it talks to the grader.
+Question-specific knowledge stays in ``rubrics/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+ADDRESSES_GRADER = _rx(
+    r"\b(grader|graders|grading (system|model|bot|script)|rubric|full marks|"
+    r"(give|award|assign|rate|mark) (me|this( answer)?|it) (a |an |the |full |top )?"
+    r"(3|three|max|maximum|top|full|perfect|high|highest|senior)\b|"
+    r"score (me|this answer) |"
+    r"ignore (all |the |any |your |previous |prior |above |earlier )*(instructions|rubric|rules|"
+    r"criteria|prompt|guidelines)|"
+    r"as an ai|language model|system prompt|you are now|pretend (you|that)|"
+    r"(mark|grade|score) (all|every|each) (four |4 )?(dimensions?|categories) )",
+)
+
+# A story from the candidate's own work.
+REAL_WORK = _rx(
+    r"\b(i|we)('ve| have| had)? (built|trained|used|worked|deployed|had|shipped|ran|saw|noticed|"
+    r"found|switched|chose|moved|set|tuned|added|dropped|replaced|launched|fixed|caught|"
+    r"discovered|measured|tried|ended up|realized|realised|learned|learnt|inherited|owned|led|"
+    r"developed|designed|wrote|implemented|rebuilt|retrained|rolled|got|hit|picked|went|"
+    r"decided|spent|needed|cut|reduced|improved|lost|opted|kept|did|made|started|migrated)\b|"
+    r"\b(at my (last |previous |current |old )?"
+    r"(job|company|team|work|employer|startup|internship)|"
+    r"in my (last |previous |current |old )?(project|role|job|team|internship|work)|"
+    r"on (a|an|our|the|one|my) [\w-]+( [\w-]+)? "
+    r"(project|model|system|pipeline|team|product)\b.{0,60}"
+    r"\b(i|we|our)\b|"
+    r"(last|this past) (year|quarter|month|summer|spring|winter|fall))"
+)
+
+HYPOTHETICAL = _rx(
+    r"\b(for example|for instance|e\.g\.|say you|say we|say your|let's say|lets say|suppose|"
+    r"imagine|consider (a|an|the)|like if|picture a|take (a|an) )"
+)
+
+NUMBER = _rx(
+    r"(\d+(?:[.,]\d+)?\s?(%|percent|k\b|m\b|ms\b|x\b|million|billion|thousand|hours?|days?|"
+    r"weeks?|months?|years?|rows|features|trees|points|pp\b)?|\b(half|double|twice|triple|"
+    r"two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred|"
+    r"hundreds|thousands|millions|dozens?)\b)"
+)
+
+DOMAIN = _rx(
+    r"\b(churn\w*|fraud\w*|transactions?|customers?|users?|patients?|clicks?|ads?|advertis\w*|"
+    r"loans?|credit|sales|demand|inventory|sensors?|images?|emails?|spam|recommend\w*|search|"
+    r"pricing|prices?|insurance|claims?|tickets?|orders?|retail|bank\w*|hospital\w*|medical|"
+    r"diagnos\w*|clinic\w*|moderation|reviews?|posts?|devices?|logistic\w*|deliver\w*|"
+    r"shipments?|marketing|campaigns?|subscri\w*|accounts?|merchants?|drivers?|rides?|listings?|"
+    r"products?|catalog\w*|queries|sessions?|conversions?|revenue|housing|house prices|"
+    r"students?|employees?|store\w*|warehouses?|shop\w*|e-?commerce|telecom|energy|"
+    r"manufactur\w*|defects?|machines?|equipment|weather|traffic|lending|underwriting|"
+    r"dataset|data set|table|logs?|records|rows|labels?|cohorts?|segments?|surveys?|"
+    r"readings|payments?|invoices?|call center|support|app|website|platform|marketplace|"
+    r"game\w*|players?|videos?|songs?|articles?|news|documents?|contracts?|vendors?|"
+    r"suppliers?|routes?|trucks?|flights?|hotels?|bookings?|restaurants?|menus?)\b"
+)
+
+CONSTRAINT = _rx(
+    r"\b(latency|\d+\s?ms|milliseconds?|budget|deadline|regulat\w*|compliance|audit\w*|"
+    r"memory|real[- ]time|sla|gpus?|cpus?|interpretab\w*|explainab\w*|explain (it|the|to)|"
+    r"stakeholders?|legal|privacy|gdpr|cost|throughput|p9\d|on[- ]device|mobile|edge|"
+    r"freshness|sparse|imbalanc\w*|only \d+|small (data|sample)|few labels|labell?ing budget)\b"
+)
+
+DECISION = _rx(
+    r"\b(i|we|so)\b[^.]{0,60}\b(switched|chose|decided|picked|moved|replaced|dropped|set|opted|"
+    r"went with|changed|added|removed|retrained|rolled back|ended up|kept|capped|lowered|"
+    r"raised|split|re-?split|excluded|limited|pruned|distill?ed|calibrated|segmented|"
+    r"built a separate|trained (only|a separate)|gated)\b|\binstead of\b|\brather than\b"
+)
+
+OUTCOME = _rx(
+    r"\b(went (from|up|down)|dropped|fell|rose|improved|increased|decreased|reduced|cut|"
+    r"doubled|halved|caught|failed|broke|turned out|resulted|which meant|meant that|"
+    r"validated|checked|confirmed|a/b|ab test\w*|a-b test\w*|measured|monitor\w*|compared|"
+    r"backtest\w*|in production|after (launch|deploy\w*|the (launch|change|fix))|"
+    r"recovered|stabili[sz]ed|saved|lifted|lift|gained|regress\w*|degraded|alert\w*|"
+    r"noticed|found that|showed)\b"
+)
+
+# What a cost or limit sounds like, and what it is a cost *of*.
+LIMIT = _rx(
+    r"\b(but|however|trade-?offs?|downsides?|costs?|costly|expensive|slow\w*|limit\w*|"
+    r"drawbacks?|not always|depends|careful|risk\w*|catch|disadvantages?|don't|doesn't|won't|"
+    r"wouldn't|shouldn't|avoid|unless|fails?|struggles?|hurts?|worse|penal\w*|price|"
+    r"at the expense|give up|sacrific\w*|overkill|not worth|only worth|harder|lose|loses|"
+    r"lost|breaks? down)\b"
+)
+
+COST_NOUN = _rx(
+    r"\b(latency|memory|compute|training time|inference|interpretab\w*|explain\w*|"
+    r"maintenance|complexity|complex|debug\w*|storage|variance|bias|overfit\w*|underfit\w*|"
+    r"data|labels?|time|money|engineering|infrastructure|infra|staleness|stale|freshness|"
+    r"false positives?|false negatives?|recall|precision|calibration|leak\w*|noise|noisy|"
+    r"sparse|sparsity|dimensions?|cardinality|drift|skew|cost|throughput|size|scale)\b"
+)
+
+CONDITION = _rx(
+    r"\b(if|when|unless|only (when|if|worth)|as long as|in which case|so i'?d|so we'?d|"
+    r"i'?d (rather|use|pick|choose|go|switch|start|keep|prefer)|we'?d (rather|use|pick|choose|"
+    r"go|switch|start|keep|prefer)|i would|we would|instead|rather than)\b"
+)
+
+THIN_DEFINITION = _rx(
+    r"\b(is|are|means|mean|refers? to|is when|is basically|works by|is about|is like|"
+    r"are like|has to do with|describes?|measures?)\b"
+)
+THIN_IMPLICATION = _rx(
+    r"\b(so|therefore|which means|that means|matters?|important|affects?|changes?|in practice|"
+    r"helps?|useful|impact\w*|consequences?|because|makes? (it|the|a)|leads? to|results? in)\b"
+)

@@ -1,0 +1,81 @@
+"""The graded summary at the end of an interview."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.grade import DimensionGrade
+from agent.interview import Interview
+from agent.policy import Outcome
+from agent.rubric import DIMENSIONS, Dimension
+
+OUTCOME_TEXT = {
+    Outcome.SENIOR: "reached the senior layer on all four dimensions",
+    Outcome.OUT_OF_TURNS: "ran out of turns",
+    Outcome.STALLED: "stalled: nothing left worth probing",
+    Outcome.QUIT: "ended by the candidate",
+}
+
+
+class DimensionSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dimension: Dimension
+    score: int
+    turn: int | None
+    evidence: list[str]
+    reason: str
+    missing: str | None
+
+
+class Summary(BaseModel):
+    """What the candidate sees at the end, and what a report is built from."""
+
+    model_config = ConfigDict(extra="forbid")
+    question_id: str
+    question: str
+    outcome: Outcome
+    answers: int
+    dimensions: list[DimensionSummary]
+    weakest: Dimension | None
+    reference_answer: str
+
+
+def _best_turn(interview: Interview, dim: Dimension) -> tuple[int | None, DimensionGrade | None]:
+    best: tuple[int | None, DimensionGrade | None] = (None, None)
+    for n, turn in enumerate(interview.turns, start=1):
+        grade = turn.assessment.grade.get(dim)
+        if best[1] is None or grade.score > best[1].score:
+            best = (n, grade)
+    return best
+
+
+def summarize(interview: Interview) -> Summary:
+    """Summarise a finished (or interrupted) interview."""
+    rubric = interview.rubric
+    dims: list[DimensionSummary] = []
+    for dim in DIMENSIONS:
+        turn, grade = _best_turn(interview, dim)
+        score = interview.state.best[dim]
+        spec = rubric.dimension(dim)
+        missing = None if score >= 3 else (spec.level2 if score < 2 else spec.level3)
+        dims.append(
+            DimensionSummary(
+                dimension=dim,
+                score=score,
+                turn=turn if score > 0 else None,
+                evidence=grade.evidence if grade and score > 0 else [],
+                reason=grade.reason if grade else "no answer given",
+                missing=missing,
+            )
+        )
+    below = [d for d in dims if d.score < 3]
+    weakest = min(below, key=lambda d: d.score).dimension if below else None
+    return Summary(
+        question_id=rubric.id,
+        question=rubric.question,
+        outcome=interview.outcome or Outcome.QUIT,
+        answers=len(interview.turns),
+        dimensions=dims,
+        weakest=weakest,
+        reference_answer=rubric.reference_answer.strip(),
+    )

@@ -1,0 +1,108 @@
+"""Turning a raw answer into sentences the grader can reason about.
+
+Every sentence keeps its character offsets into the cleaned answer, so evidence quoted in a
+grade is always a verbatim span of what the candidate typed (after control characters are
+replaced by spaces).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_GRADED_CHARS = 12_000
+"""Answers longer than this are graded on their first 12,000 characters (a pasted essay)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)?%?")
+
+FUNCTION_WORDS = frozenset(
+    """a an the is are was were be been being it its this that these those to of in on for with
+    by at from as and or but so because if when then than which who what how why whether not no
+    do does did done have has had can could would should will may might must i we you they he
+    she my our your their me us them there here into over under about after before while until
+    also only just very more most less much many one each every any some all both either neither
+    makes make made means mean get gets got use uses used using helps help lets let""".split()  # noqa: SIM905
+)
+
+HEDGES = re.compile(
+    r"\b(maybe|perhaps|probably|possibly|i think|i guess|i believe|kind of|sort of|not sure|"
+    r"something like|i'm not certain|if i remember|roughly speaking|more or less)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the answer, with its offsets into the cleaned text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def words(self) -> list[str]:
+        return _WORD.findall(self.text)
+
+
+def clean(answer: str) -> tuple[str, bool]:
+    """Replace control characters with spaces and cap the length.
+
+    Returns:
+        The cleaned text and whether it was truncated.
+    """
+    text = _CONTROL.sub(" ", answer.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(text) > MAX_GRADED_CHARS:
+        return text[:MAX_GRADED_CHARS], True
+    return text, False
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split cleaned text into sentences, keeping offsets. Bullets and lines count as sentences."""
+    sentences: list[Sentence] = []
+    pos = 0
+    for boundary in [*_SENTENCE_END.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        chunk = text[pos:end]
+        stripped = chunk.strip()
+        if stripped:
+            lead = len(chunk) - len(chunk.lstrip())
+            bullet = re.match(r"(?:[-*•]|\d+[.)])\s+", stripped)
+            if bullet:
+                lead += bullet.end()
+                stripped = stripped[bullet.end() :]
+            if stripped:
+                start = pos + lead
+                sentences.append(Sentence(len(sentences), start, start + len(stripped), stripped))
+        if boundary is None:
+            break
+        pos = boundary.end()
+    return sentences
+
+
+def is_real_sentence(sentence: Sentence) -> bool:
+    """True when the sentence reads as reasoning rather than a bare list of terms.
+
+    A buzzword list ("bagging, bootstrap, OOB, Gini, variance") has many short comma-separated
+    fragments and almost no function words; a sentence that explains something has both words
+    that carry content and the small words that connect them.
+    """
+    words = [w.lower() for w in sentence.words]
+    if len(words) < 4:
+        return False
+    function = sum(1 for w in words if w in FUNCTION_WORDS)
+    if function < 2:
+        return False
+    fragments = [f for f in re.split(r"[,/|]", sentence.text) if f.strip()]
+    if len(fragments) >= 4:
+        short = sum(1 for f in fragments if len(_WORD.findall(f)) <= 3)
+        if short / len(fragments) >= 0.7 and function / len(words) < 0.25:
+            return False
+    return function / len(words) >= 0.12
+
+
+def hedge_count(text: str) -> int:
+    """How many hedging phrases the text holds ("I think", "maybe", "kind of")."""
+    return len(HEDGES.findall(text))

@@ -1,0 +1,177 @@
+"""Versioned JSONL transcripts: one typed event per line, flushed as it happens.
+
+The first line is a ``session`` event carrying the format ``version``. A killed process loses at
+most the line being written: every event is written whole, flushed and fsynced before the
+session moves on. ``read_transcript`` tolerates a cut-off last line (a crash mid-write).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from agent.grade import Grade
+from agent.policy import Outcome, ProbeSource
+from agent.rubric import Dimension
+
+FORMAT_VERSION = 1
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: str = Field(default_factory=now)
+
+
+class SessionEvent(_Event):
+    type: Literal["session"] = "session"
+    version: int = FORMAT_VERSION
+    session_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    question_id: str
+    grader: str
+    model: str | None = None
+    max_turns: int
+
+
+class QuestionEvent(_Event):
+    type: Literal["question"] = "question"
+    text: str
+
+
+class AnswerEvent(_Event):
+    type: Literal["answer"] = "answer"
+    turn: int
+    text: str
+
+
+class GradeEvent(_Event):
+    type: Literal["grade"] = "grade"
+    turn: int
+    grade: Grade
+    fallback: bool = False
+    """True when the configured backend failed and this turn was graded offline."""
+    notes: list[str] = Field(default_factory=list)
+
+
+class ProbeEvent(_Event):
+    type: Literal["probe"] = "probe"
+    turn: int
+    dimension: Dimension
+    text: str
+    source: ProbeSource = ProbeSource.BANK
+
+
+class SkipEvent(_Event):
+    type: Literal["skip"] = "skip"
+    turn: int
+    dimension: Dimension
+
+
+class EndEvent(_Event):
+    type: Literal["end"] = "end"
+    outcome: Outcome
+    answers: int
+    best: dict[Dimension, int]
+
+
+Event = Annotated[
+    SessionEvent | QuestionEvent | AnswerEvent | GradeEvent | ProbeEvent | SkipEvent | EndEvent,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def data_dir() -> Path:
+    """The per-user directory transcripts go to by default (XDG on Linux, the usual elsewhere)."""
+    override = os.environ.get("FOLLOWUP_HOME")
+    if override:
+        return Path(override)
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "followup"
+
+
+def default_transcript_path(question_id: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return data_dir() / "transcripts" / f"{stamp}-{question_id}-{uuid.uuid4().hex[:6]}.jsonl"
+
+
+class TranscriptWriter:
+    """Appends events to a JSONL file, one durable line per event."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: TextIO = path.open("a", encoding="utf-8")
+
+    def write(self, event: BaseModel) -> None:
+        line = event.model_dump_json()
+        self._file.write(line + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class TranscriptError(Exception):
+    """A transcript that cannot be read; the message names the file and the line."""
+
+
+def read_transcript(path: Path) -> tuple[list[Event], list[str]]:
+    """Read every event of a transcript.
+
+    Returns:
+        The events, and warnings (e.g. a last line cut off by a crash, which is skipped).
+
+    Raises:
+        TranscriptError: unreadable file, or a line that is not an event (other than the last).
+    """
+    try:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except OSError as exc:
+        raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+    events: list[Event] = []
+    warnings: list[str] = []
+    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    for n, line in numbered:
+        try:
+            raw = json.loads(line)
+            events.append(EVENT_ADAPTER.validate_python(raw))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            if n == numbered[-1][0] and isinstance(exc, json.JSONDecodeError):
+                warnings.append(f"{path}:{n}: last line is cut off (crash while writing); skipped")
+                continue
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else _first_error(exc)
+            raise TranscriptError(f"{path}:{n}: not a transcript event: {detail}") from exc
+    if not events:
+        raise TranscriptError(f"{path}: empty transcript")
+    if not isinstance(events[0], SessionEvent):
+        raise TranscriptError(f"{path}:1: first event must be a session event")
+    if events[0].version > FORMAT_VERSION:
+        raise TranscriptError(
+            f"{path}:1: format version {events[0].version} is newer than this followup "
+            f"understands ({FORMAT_VERSION}); upgrade followup"
+        )
+    return events, warnings
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
