@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from agent import __version__
 from agent.backend import Backend, OfflineBackend
+from agent.evalcases import CaseFileError, load_suites
+from agent.evalrun import Gates, load_gates, render_table, run_suites, write_junit
 from agent.interview import Interview
 from agent.policy import DEFAULT_MAX_TURNS
 from agent.repl import run_chat
@@ -18,6 +20,7 @@ from agent.rubric import Bank, Rubric, RubricError, load_bank
 from agent.transcript import TranscriptWriter, default_transcript_path
 
 EXIT_USAGE = 2
+DEFAULT_GATES = Path("evals") / "gates.yaml"
 
 
 class UsageError(Exception):
@@ -50,8 +53,83 @@ def pick_question(bank: Bank, question: str | None, topic: str | None, seed: int
     return random.Random(seed).choice(pool)
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """The grader options shared by chat, replay and eval."""
+    parser.add_argument(
+        "--backend",
+        "--grader",
+        dest="backend",
+        choices=["offline"],
+        default="offline",
+        help="who grades: the built-in offline grader (default)",
+    )
+
+
 def make_backend(args: argparse.Namespace) -> Backend:
+    """The backend the options ask for."""
     return OfflineBackend()
+
+
+def _progress_bar(stream: TextIO) -> Callable[[int, int], None] | None:
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} cases")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _gates(args: argparse.Namespace) -> Gates:
+    path: Path | None = args.gates
+    if path is None and DEFAULT_GATES.exists():
+        path = DEFAULT_GATES
+    try:
+        gates = load_gates(path) if path else Gates()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    overrides = {
+        "min_exact": args.min_exact,
+        "min_within_one": args.min_within_one,
+        "min_qwk": args.min_qwk,
+        "min_probe_accuracy": args.min_probe_accuracy,
+        "max_unscored": args.max_unscored,
+    }
+    return gates.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def cmd_eval(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    bank = _bank(args)
+    gates = _gates(args)
+    try:
+        suites = load_suites(list(args.paths), bank)
+    except CaseFileError as exc:
+        raise UsageError(str(exc)) from exc
+    backend = make_backend(args)
+    report = run_suites(
+        suites,
+        bank,
+        backend,
+        gates,
+        concurrency=args.concurrency,
+        progress=_progress_bar(sys.stderr),
+    )
+    stdout.write(render_table(report) + "\n")
+    if args.json:
+        args.json.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    if args.junit:
+        write_junit(report, args.junit)
+    if report.metrics.unscored > gates.max_unscored:
+        raise UsageError(
+            f"{report.metrics.unscored} grade(s) could not be produced "
+            f"(allowed: {gates.max_unscored}); the run says nothing about agreement"
+        )
+    return 0 if all(g.passed for g in report.gates) else 1
 
 
 def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -61,6 +139,8 @@ def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     path: Path = args.transcript or default_transcript_path(rubric.id)
     try:
         writer = TranscriptWriter(path)
+    except FileExistsError:
+        raise UsageError(f"the transcript {path} already exists; choose another path") from None
     except OSError as exc:
         raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
     interview = Interview(rubric, backend, max_turns=args.max_turns, writer=writer)
@@ -134,8 +214,37 @@ def build_parser() -> argparse.ArgumentParser:
         "directory; FOLLOWUP_HOME overrides that directory)",
     )
     chat.add_argument("--seed", type=int, help="seed for the random question choice")
+    add_backend_options(chat)
     chat.add_argument("--no-color", action="store_true", help="never use colour")
     chat.set_defaults(handler=cmd_chat)
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="run canned-answer suites and gate on agreement with human labels",
+        description=(
+            "Grade every canned answer and run every canned dialogue in the given case files "
+            "(or directories of *.yaml), compare with the human labels, and exit 0 when the "
+            "gates hold, 1 when a metric is below its gate or a dialogue failed, 2 when the "
+            "harness could not do its job."
+        ),
+    )
+    evaluate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_backend_options(evaluate)
+    evaluate.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report")
+    evaluate.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    evaluate.add_argument(
+        "--gates",
+        type=Path,
+        metavar="FILE",
+        help=f"gate thresholds (default: {DEFAULT_GATES} when it exists)",
+    )
+    for name in ("min-exact", "min-within-one", "min-qwk", "min-probe-accuracy"):
+        evaluate.add_argument(f"--{name}", type=float, metavar="X", help="override that gate")
+    evaluate.add_argument("--max-unscored", type=int, metavar="N", help="override that gate")
+    evaluate.add_argument(
+        "--concurrency", type=_positive, default=1, help="cases graded at once (default 1)"
+    )
+    evaluate.set_defaults(handler=cmd_eval)
 
     questions = sub.add_parser("questions", help="list the question bank")
     questions.add_argument("--topic", "-t", metavar="TOPIC", help="only this topic")

@@ -110,12 +110,16 @@ def default_transcript_path(question_id: str) -> Path:
 
 
 class TranscriptWriter:
-    """Appends events to a JSONL file, one durable line per event."""
+    """Writes events to a new JSONL file, one durable line per event.
+
+    Raises:
+        FileExistsError: the file exists already (a transcript is never overwritten).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = path.open("a", encoding="utf-8")
+        self._file: TextIO = path.open("x", encoding="utf-8")
 
     def write(self, event: BaseModel) -> None:
         line = event.model_dump_json()

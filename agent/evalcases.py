@@ -1,0 +1,187 @@
+"""Eval case files: canned answers and canned candidates labelled by a human.
+
+The YAML format is a contract (other suites are written in it):
+
+* an **answer case** (``answer:``) is graded once; ``expect.scores`` holds the human labels and
+  ``expect.probe`` the dimension the next probe must target (default: derived from the labels by
+  the policy's tie order, ``none`` when all four are 3);
+* a **dialogue case** (``candidate:``) runs through the whole loop; ``replies`` gives what the
+  candidate says when a dimension is probed (a list is used in order, its last item repeats; a
+  dimension with no reply gets "I don't know.").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from agent.policy import DEFAULT_MAX_TURNS
+from agent.rubric import DIMENSIONS, Bank, Dimension
+
+Label = Annotated[int, Field(ge=0, le=3)]
+CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+NO_PROBE = "none"
+DONT_KNOW = "I don't know."
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnswerExpect(_Strict):
+    scores: dict[Dimension, Label]
+    probe: Dimension | Literal["none"] | None = None
+
+    @model_validator(mode="after")
+    def _all_four(self) -> AnswerExpect:
+        missing = [d.value for d in DIMENSIONS if d not in self.scores]
+        if missing:
+            raise ValueError(f"scores needs all four dimensions; missing {missing}")
+        return self
+
+    def expected_probe(self) -> str:
+        """The labelled probe target, or the one the policy derives from the labels."""
+        if self.probe is not None:
+            return self.probe.value if isinstance(self.probe, Dimension) else self.probe
+        return derived_probe(self.scores)
+
+
+def derived_probe(scores: dict[Dimension, int]) -> str:
+    """The dimension the policy would probe after one answer with these scores."""
+    below = [d for d in DIMENSIONS if scores[d] < 3]
+    if not below:
+        return NO_PROBE
+    return min(below, key=lambda d: (scores[d], DIMENSIONS.index(d))).value
+
+
+class AnswerCase(_Strict):
+    id: CaseId
+    question: str
+    answer: str
+    expect: AnswerExpect
+    note: str | None = None
+
+
+class Candidate(_Strict):
+    opening: str
+    replies: dict[Dimension, str | Annotated[list[str], Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
+
+    def reply(self, dim: Dimension, nth: int) -> str:
+        """What the candidate says the ``nth`` time (0-based) ``dim`` is probed."""
+        given = self.replies.get(dim)
+        if given is None:
+            return DONT_KNOW
+        if isinstance(given, str):
+            return given
+        return given[min(nth, len(given) - 1)]
+
+
+class DialogueExpect(_Strict):
+    probes: list[Dimension]
+    outcome: Literal["senior", "out-of-turns", "stalled"]
+    max_turns: Annotated[int, Field(ge=1, le=50)] = DEFAULT_MAX_TURNS
+
+
+class DialogueCase(_Strict):
+    id: CaseId
+    question: str
+    candidate: Candidate
+    expect: DialogueExpect
+    note: str | None = None
+
+
+Case = AnswerCase | DialogueCase
+
+
+class Suite(_Strict):
+    suite: str
+    path: Path
+    cases: list[Case]
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be used; the message names the file and the case."""
+
+
+def _error_text(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    more = len(exc.errors()) - 1
+    return f"{loc}: {err['msg']}" + (f" (+{more} more)" if more else "")
+
+
+def load_suite(path: Path, bank: Bank) -> Suite:
+    """Load one case file, checking question ids against the bank.
+
+    Raises:
+        CaseFileError: unreadable, not YAML, wrong shape, unknown question, bad labels.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise CaseFileError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(raw, dict):
+        raise CaseFileError(f"{path}: expected a mapping with 'suite' and 'cases'")
+    unknown = sorted(set(raw) - {"suite", "cases"})
+    if unknown:
+        raise CaseFileError(f"{path}: unknown top-level key(s) {unknown}")
+    name = raw.get("suite")
+    if not isinstance(name, str) or not name:
+        raise CaseFileError(f"{path}: 'suite' must be a non-empty name")
+    items = raw.get("cases")
+    if not isinstance(items, list) or not items:
+        raise CaseFileError(f"{path}: 'cases' must be a non-empty list")
+    cases: list[Case] = []
+    for n, item in enumerate(items, start=1):
+        label = f"case #{n}"
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            label = f"case {item['id']!r}"
+        if not isinstance(item, dict):
+            raise CaseFileError(f"{path}: {label}: expected a mapping")
+        model: type[AnswerCase] | type[DialogueCase]
+        model = DialogueCase if "candidate" in item else AnswerCase
+        try:
+            case = model.model_validate(item)
+        except ValidationError as exc:
+            raise CaseFileError(f"{path}: {label}: {_error_text(exc)}") from exc
+        if case.question not in bank.rubrics:
+            raise CaseFileError(f"{path}: {label}: unknown question id {case.question!r}")
+        cases.append(case)
+    return Suite(suite=name, path=path, cases=cases)
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    """Case files named directly, or every ``*.yaml`` under a directory (recursively)."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*.yaml") if f.name != "gates.yaml"))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise CaseFileError(f"{p}: no such file or directory")
+    return files
+
+
+def load_suites(paths: list[Path], bank: Bank) -> list[Suite]:
+    """Load every suite; case ids must be unique across all of them."""
+    files = collect_files(paths)
+    if not files:
+        raise CaseFileError(f"no case files (*.yaml) in {', '.join(map(str, paths))}")
+    suites = [load_suite(f, bank) for f in files]
+    seen: dict[str, Path] = {}
+    for suite in suites:
+        for case in suite.cases:
+            if case.id in seen:
+                raise CaseFileError(
+                    f"{suite.path}: case {case.id!r}: duplicate id (also in {seen[case.id]})"
+                )
+            seen[case.id] = suite.path
+    return suites

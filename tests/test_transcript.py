@@ -1,0 +1,92 @@
+"""Transcripts: typed events, durable lines, tolerant reading of a crash-cut last line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.interview import Interview
+from agent.rubric import Rubric
+from agent.scripted import ScriptedBackend
+from agent.transcript import (
+    EndEvent,
+    GradeEvent,
+    SessionEvent,
+    TranscriptError,
+    TranscriptWriter,
+    read_transcript,
+)
+
+FROZEN = Path(__file__).parent / "fixtures" / "transcripts"
+
+
+def record(toy: Rubric, path: Path) -> None:
+    script = [{"definition": 2}, {"implication": 3}]
+    interview = Interview(toy, ScriptedBackend(script), writer=TranscriptWriter(path))
+    interview.answer("A toy is a thing you play with.")
+    interview.answer("It changes how kids spend their afternoons.")
+    interview.quit()
+
+
+def test_every_line_is_written_as_it_happens(toy: Rubric, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    writer = TranscriptWriter(path)
+    interview = Interview(toy, ScriptedBackend([{"definition": 1}]), writer=writer)
+    interview.answer("A toy.")
+    # Not closed yet: what a killed process would leave behind is already on disk.
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == [
+        "session", "question", "answer", "grade", "probe",
+    ]
+    writer.close()
+
+
+def test_round_trip(toy: Rubric, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    record(toy, path)
+    events, warnings = read_transcript(path)
+    assert warnings == []
+    assert isinstance(events[0], SessionEvent) and events[0].question_id == "toy-question"
+    assert isinstance(events[-1], EndEvent) and events[-1].outcome == "quit"
+    grades = [e for e in events if isinstance(e, GradeEvent)]
+    assert [g.grade.definition.score for g in grades] == [2, 0]
+
+
+def test_crash_cut_last_line_is_skipped_with_a_warning(toy: Rubric, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    record(toy, path)
+    text = path.read_text()
+    path.write_text(text[: len(text) - 25])  # cut in the middle of the end event
+    events, warnings = read_transcript(path)
+    assert events[-1].type == "probe" or events[-1].type == "grade"
+    assert len(warnings) == 1 and "cut off" in warnings[0]
+
+
+def test_a_broken_middle_line_names_file_and_line(toy: Rubric, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    record(toy, path)
+    lines = path.read_text().splitlines()
+    lines[2] = '{"type": "answer", "turn": "x"}'
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TranscriptError, match=rf"{path}:3: not a transcript event"):
+        read_transcript(path)
+
+
+def test_invalid_utf8_and_empty(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"type": "session"}\xff\n')
+    with pytest.raises(TranscriptError, match="not valid UTF-8"):
+        read_transcript(bad)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(TranscriptError, match="empty transcript"):
+        read_transcript(empty)
+
+
+def test_frozen_version_1_still_loads() -> None:
+    events, warnings = read_transcript(FROZEN / "v1-random-forest.jsonl")
+    assert warnings == []
+    assert isinstance(events[0], SessionEvent) and events[0].version == 1
+    assert isinstance(events[-1], EndEvent)
