@@ -59,11 +59,23 @@ def clean(answer: str) -> tuple[str, bool]:
     return text, False
 
 
+_SOFT_WRAP = re.compile(
+    r"(?<=[^.!?;:\n])[ \t]*\n(?=[ \t]*(?:[a-z(]|\d(?!\d*[.)]\s)))|(?<=,)[ \t]*\n(?=[ \t]*\S)"
+)
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Split cleaned text into sentences, keeping offsets. Bullets and lines count as sentences."""
+    """Split cleaned text into sentences, keeping offsets.
+
+    Bullets and lines count as sentences, except a hard-wrapped line: a line break that follows
+    no sentence punctuation and is followed by a lowercase word (or follows a comma) continues
+    the sentence. Boundaries are found on a copy where such breaks are spaces; the sentence text
+    is sliced from the original, so it stays verbatim.
+    """
+    unwrapped = _SOFT_WRAP.sub(lambda m: " " * len(m.group(0)), text)
     sentences: list[Sentence] = []
     pos = 0
-    for boundary in [*_SENTENCE_END.finditer(text), None]:
+    for boundary in [*_SENTENCE_END.finditer(unwrapped), None]:
         end = boundary.start() if boundary else len(text)
         chunk = text[pos:end]
         stripped = chunk.strip()
