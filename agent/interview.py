@@ -55,6 +55,30 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
+def choose_probe(rubric: Rubric, state: PolicyState, assessment: Assessment) -> Probe | None:
+    """The probe to ask after an assessed answer, worded; None when nothing is left to probe.
+
+    The policy picks the dimension and the bank probe (``next_probe``, which may set exhausted
+    dimensions aside in ``state``); the backend's own wording is used only when it targets the
+    same dimension, else the bank text is tied to the candidate's words with a short quote.
+    Shared by the live interview and ``followup replay``, so both suggest the same probe.
+    The caller records the probe in ``state.asked`` once it is actually asked.
+    """
+    bank = next_probe(rubric, state)
+    if bank is None:
+        return None
+    suggested = assessment.probe
+    if suggested is not None and suggested.dimension == bank.dimension:
+        return Probe(
+            dimension=bank.dimension,
+            text=suggested.text,
+            source=ProbeSource.MODEL,
+            base_text=suggested.text,
+        )
+    quote = pick_quote(assessment.grade, bank.dimension)
+    return bank.model_copy(update={"text": with_quote(bank.text, quote)})
+
+
 class Interview:
     """A single-question interview with its policy state.
 
@@ -148,21 +172,10 @@ class Interview:
         return TurnResult(assessment.grade, probe, outcome, assessment.fallback, notes)
 
     def _choose_probe(self, assessment: Assessment, turn_no: int) -> Probe | None:
-        bank = next_probe(self.rubric, self.state)
-        if bank is None:
+        probe = choose_probe(self.rubric, self.state, assessment)
+        if probe is None:
             self.current = None
             return None
-        suggested = assessment.probe
-        if suggested is not None and suggested.dimension == bank.dimension:
-            probe = Probe(
-                dimension=bank.dimension,
-                text=suggested.text,
-                source=ProbeSource.MODEL,
-                base_text=suggested.text,
-            )
-        else:
-            quote = pick_quote(assessment.grade, bank.dimension)
-            probe = bank.model_copy(update={"text": with_quote(bank.text, quote)})
         self.state.asked.append(probe.base_text)
         self.current = probe
         self._emit(

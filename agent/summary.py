@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pydantic import BaseModel, ConfigDict
 
-from agent.grade import DimensionGrade
+from agent.grade import DimensionGrade, Grade
 from agent.interview import Interview
 from agent.policy import Outcome
-from agent.rubric import DIMENSIONS, Dimension
+from agent.rubric import DIMENSIONS, Dimension, Rubric
 
 OUTCOME_TEXT = {
     Outcome.SENIOR: "reached the senior layer on all four dimensions",
@@ -40,22 +42,25 @@ class Summary(BaseModel):
     reference_answer: str
 
 
-def _best_turn(interview: Interview, dim: Dimension) -> tuple[int | None, DimensionGrade | None]:
+def _best_turn(grades: Sequence[Grade], dim: Dimension) -> tuple[int | None, DimensionGrade | None]:
     best: tuple[int | None, DimensionGrade | None] = (None, None)
-    for n, turn in enumerate(interview.turns, start=1):
-        grade = turn.assessment.grade.get(dim)
+    for n, grade in enumerate((g.get(dim) for g in grades), start=1):
         if best[1] is None or grade.score > best[1].score:
             best = (n, grade)
     return best
 
 
-def summarize(interview: Interview) -> Summary:
-    """Summarise a finished (or interrupted) interview."""
-    rubric = interview.rubric
+def summarize_grades(
+    rubric: Rubric, grades: Sequence[Grade], best: Mapping[Dimension, int], outcome: Outcome
+) -> Summary:
+    """Summarise a conversation from its per-turn grades and the policy's best scores.
+
+    ``followup replay`` builds its end-of-report summary here too, from re-graded turns.
+    """
     dims: list[DimensionSummary] = []
     for dim in DIMENSIONS:
-        turn, grade = _best_turn(interview, dim)
-        score = interview.state.best[dim]
+        turn, grade = _best_turn(grades, dim)
+        score = best[dim]
         spec = rubric.dimension(dim)
         missing = None if score >= 3 else (spec.level2 if score < 2 else spec.level3)
         dims.append(
@@ -73,9 +78,19 @@ def summarize(interview: Interview) -> Summary:
     return Summary(
         question_id=rubric.id,
         question=rubric.question,
-        outcome=interview.outcome or Outcome.QUIT,
-        answers=len(interview.turns),
+        outcome=outcome,
+        answers=len(grades),
         dimensions=dims,
         weakest=weakest,
         reference_answer=rubric.reference_answer.strip(),
+    )
+
+
+def summarize(interview: Interview) -> Summary:
+    """Summarise a finished (or interrupted) interview."""
+    return summarize_grades(
+        interview.rubric,
+        [turn.assessment.grade for turn in interview.turns],
+        interview.state.best,
+        interview.outcome or Outcome.QUIT,
     )

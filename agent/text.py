@@ -14,7 +14,9 @@ MAX_GRADED_CHARS = 12_000
 """Answers longer than this are graded on their first 12,000 characters (a pasted essay)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!\n\d\.)(?<!\n\d\d\.)(?<!^\d\.)[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)?%?")
 
 FUNCTION_WORDS = frozenset(

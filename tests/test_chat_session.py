@@ -48,7 +48,9 @@ def test_senior_outcome(tmp_path: Path) -> None:
 
 
 def test_out_of_turns_outcome(tmp_path: Path) -> None:
-    answers = "A toy is a thing you play with.\n\n" + "Toys are fun and kids like toys a lot.\n\n" * 3
+    answers = (
+        "A toy is a thing you play with.\n\n" + "Toys are fun and kids like toys a lot.\n\n" * 3
+    )
     status, out, events = chat(tmp_path, answers, "--max-turns", "2")
     assert status == 0
     assert "Outcome: out-of-turns" in out

@@ -45,7 +45,9 @@ def test_a_strong_answer_scores_high_everywhere(bank: Bank) -> None:
 def test_buzzword_list_scores_zero(bank: Bank) -> None:
     answer = "Bagging, bootstrap, decorrelation, OOB, Gini, feature importance, variance, latency."
     assert set(grade(bank, "random-forest", answer).values()) == {0}
-    answer = "- bootstrap\n- random features\n- majority vote\n- tradeoff: latency\n- example: churn"
+    answer = (
+        "- bootstrap\n- random features\n- majority vote\n- tradeoff: latency\n- example: churn"
+    )
     assert set(grade(bank, "random-forest", answer).values()) == {0}
 
 

@@ -38,7 +38,11 @@ def test_every_line_is_written_as_it_happens(toy: Rubric, tmp_path: Path) -> Non
     # Not closed yet: what a killed process would leave behind is already on disk.
     lines = path.read_text().splitlines()
     assert [json.loads(line)["type"] for line in lines] == [
-        "session", "question", "answer", "grade", "probe",
+        "session",
+        "question",
+        "answer",
+        "grade",
+        "probe",
     ]
     writer.close()
 
