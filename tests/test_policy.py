@@ -9,11 +9,11 @@ from agent.policy import Outcome, PolicyState, candidates, next_probe
 from agent.rubric import Dimension, Rubric
 from agent.scripted import ScriptedBackend
 
-D, I, E, T = "definition", "implication", "example", "tradeoff"
+D, IMP, E, T = "definition", "implication", "example", "tradeoff"
 
 
 def scores(d: int = 0, i: int = 0, e: int = 0, t: int = 0) -> dict[str, int]:
-    return {D: d, I: i, E: e, T: t}
+    return {D: d, IMP: i, E: e, T: t}
 
 
 def run(toy: Rubric, script: list[dict[str, int]], max_turns: int = 6) -> Interview:
@@ -46,7 +46,7 @@ def test_lowest_dimension_is_probed_and_ties_go_in_order(toy: Rubric) -> None:
     interview = run(toy, [scores(1, 1, 1, 1)])
     assert targets(interview) == [D]
     interview = run(toy, [scores(3, 0, 2, 0)])
-    assert targets(interview) == [I]
+    assert targets(interview) == [IMP]
 
 
 def test_all_threes_ends_senior_without_a_probe(toy: Rubric) -> None:
@@ -70,7 +70,7 @@ def test_out_of_turns_at_max(toy: Rubric) -> None:
 def test_dimension_probed_twice_without_rising_is_set_aside(toy: Rubric) -> None:
     # definition stays at 0 through two probes, then the policy moves on to implication.
     interview = run(toy, [scores(0, 1, 1, 1), scores(0, 1, 1, 1), scores(0, 1, 1, 1)])
-    assert targets(interview) == [D, D, I]
+    assert targets(interview) == [D, D, IMP]
     assert Dimension.DEFINITION in interview.state.set_aside
 
 
