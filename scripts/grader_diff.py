@@ -47,9 +47,8 @@ def main() -> int:
                 exact += got == want[d.value]
                 within += abs(got - want[d.value]) <= 1
                 if got != want[d.value] or args.show_agree:
-                    diffs.append(
-                        f"  {d.value}: label {want[d.value]} got {got} :: {grade.get(d).reason[:110]}"
-                    )
+                    why = grade.get(d).reason[:110]
+                    diffs.append(f"  {d.value}: label {want[d.value]} got {got} :: {why}")
             if diffs:
                 print(f"== {case['id']} ({case['question']})\n{case['answer'].strip()[:600]}")
                 print("\n".join(diffs))
