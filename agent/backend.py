@@ -33,12 +33,34 @@ class TurnRequest(BaseModel):
     history: list[Exchange] = Field(default_factory=list)
     best: dict[Dimension, int] = Field(default_factory=dict)
     already_asked: list[str] = Field(default_factory=list)
+    set_aside: list[Dimension] = Field(default_factory=list)
+    """Dimensions the policy no longer probes (skipped, stalled or out of probes)."""
 
 
 class SuggestedProbe(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     dimension: Dimension
     text: str
+
+
+class Usage(BaseModel):
+    """What a turn (or a suite) cost at the model endpoint."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    calls: int = 0
+    """Chat-completion requests made (SDK transport retries not counted)."""
+    cached: int = 0
+    """Replies served from the disk cache instead of a call."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            cached=self.cached + other.cached,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
 
 
 class Assessment(BaseModel):
@@ -50,6 +72,8 @@ class Assessment(BaseModel):
     fallback: bool = False
     """The configured backend failed and the answer was graded offline instead."""
     notes: list[str] = Field(default_factory=list)
+    usage: Usage | None = None
+    """Model usage for this turn (None for backends that call no model)."""
 
 
 class Backend(Protocol):

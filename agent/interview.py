@@ -145,6 +145,7 @@ class Interview:
             history=[Exchange(asked=t.asked, answer=t.answer) for t in self.turns],
             best=dict(self.state.best),
             already_asked=list(self.state.asked),
+            set_aside=list(self.state.set_aside),
         )
         assessment = self.backend.assess(self.rubric, request)
         self._emit(
@@ -153,6 +154,7 @@ class Interview:
                 grade=assessment.grade,
                 fallback=assessment.fallback,
                 notes=assessment.notes,
+                usage=assessment.usage,
             )
         )
         target = self.current

@@ -16,6 +16,7 @@ from typing import Annotated, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from agent.backend import Usage
 from agent.grade import Grade
 from agent.policy import Outcome, ProbeSource
 from agent.rubric import Dimension
@@ -60,6 +61,8 @@ class GradeEvent(_Event):
     fallback: bool = False
     """True when the configured backend failed and this turn was graded offline."""
     notes: list[str] = Field(default_factory=list)
+    usage: Usage | None = None
+    """Model calls and tokens for this turn (absent for the offline grader and old files)."""
 
 
 class ProbeEvent(_Event):

@@ -1,0 +1,133 @@
+"""Which grader to use and how to reach it: CLI flags, then environment, then a config file.
+
+Precedence, per setting: a command-line flag wins over the environment, which wins over the
+config file (``--config FILE``, else ``$XDG_CONFIG_HOME/followup/config.toml`` when it exists).
+
+* ``backend``: ``--backend``, else ``backend`` in the config file, else ``offline``. The
+  environment never switches the backend on its own (an ``OPENAI_API_KEY`` exported for other
+  tools must not start paid calls), but ``--model`` or ``--base-url`` on the command line imply
+  ``--backend openai``.
+* ``model``: ``--model``, ``FOLLOWUP_MODEL``, ``model``.
+* ``base_url``: ``--base-url``, ``OPENAI_BASE_URL``, ``base_url``.
+* ``api_key``: ``OPENAI_API_KEY``, ``api_key`` (never a flag: flags end up in shell history).
+
+The key is a ``SecretStr``: it prints as ``**********`` in any repr, log or error message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+BackendName = Literal["offline", "openai"]
+StructuredOutput = Literal["auto", "json_schema", "json_object", "prompt"]
+PLACEHOLDER_KEY = "not-needed"
+"""Sent to a local server (``base_url`` set, no key): such servers ignore the header."""
+
+
+class LLMConfig(BaseModel):
+    """Everything the model backend needs. File-backed, so unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: BackendName = "offline"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout: Annotated[float, Field(gt=0)] = 60.0
+    """Seconds per HTTP request."""
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    """Transport retries done by the SDK (429 honouring Retry-After, 5xx, timeouts)."""
+    reply_retries: Annotated[int, Field(ge=0, le=5)] = 2
+    """Extra attempts when a reply is unusable (invalid, refused, cut off)."""
+    temperature: Annotated[float, Field(ge=0, le=2)] = 0.0
+    max_tokens: Annotated[int, Field(ge=64)] = 1200
+    structured_output: StructuredOutput = "auto"
+    """``auto`` tries json_schema, then json_object with a schema, then plain prompting."""
+
+
+class ConfigError(ValueError):
+    """A config file or setting that cannot be used; the message names the file or setting."""
+
+
+def config_dir() -> Path:
+    """The per-user configuration directory (XDG on Linux, the usual places elsewhere)."""
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "followup"
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def read_config_file(path: Path) -> dict[str, object]:
+    """The settings in a TOML config file.
+
+    Raises:
+        ConfigError: unreadable or not TOML.
+    """
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_config(
+    flags: Mapping[str, object],
+    env: Mapping[str, str],
+    config_file: Path | None = None,
+) -> LLMConfig:
+    """Merge flags, environment and config file into one validated config.
+
+    Args:
+        flags: command-line values (None: not given); keys ``backend``, ``model``, ``base_url``.
+        env: the environment (``os.environ`` in the CLI).
+        config_file: ``--config``; None reads the default file when it exists.
+
+    Raises:
+        ConfigError: a bad config file, a bad value, or an openai backend without a model.
+    """
+    path = config_file or default_config_path()
+    from_file: dict[str, object] = {}
+    if config_file is not None or path.is_file():
+        from_file = read_config_file(path)
+    from_env: dict[str, object] = {
+        "model": env.get("FOLLOWUP_MODEL"),
+        "base_url": env.get("OPENAI_BASE_URL"),
+        "api_key": env.get("OPENAI_API_KEY"),
+    }
+    merged: dict[str, object] = dict(from_file)
+    for source in (from_env, flags):
+        merged.update({k: v for k, v in source.items() if v not in (None, "")})
+    if flags.get("backend") is None and (flags.get("model") or flags.get("base_url")):
+        merged["backend"] = "openai"
+    try:
+        config = LLMConfig.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = f"{path}: " if from_file else ""
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{where}{loc}: {err['msg']}") from None
+    if config.backend == "openai" and not config.model:
+        raise ConfigError(
+            "the openai backend needs a model: --model NAME, FOLLOWUP_MODEL, or model in "
+            f"{path}"
+        )
+    if config.backend == "openai" and config.api_key is None:
+        if config.base_url is None:
+            raise ConfigError(
+                "the openai backend needs OPENAI_API_KEY (or --base-url for a local server)"
+            )
+        config = config.model_copy(update={"api_key": SecretStr(PLACEHOLDER_KEY)})
+    return config

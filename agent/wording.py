@@ -1,0 +1,123 @@
+"""Matching free wording to the bank: which question a pasted transcript asks, which probe a
+line is.
+
+Deliberately simple and deterministic: both sides are reduced to content words (lower case,
+stop words dropped, a plural ``s`` stripped) and scored by how many of the bank text's words the
+transcript's line contains. A line that wraps the question in small talk ("Let's start: how does
+a random forest work...") still matches, and no model or corpus statistics are involved, so the
+same transcript always resolves the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.policy import ProbeSource
+from agent.rubric import DIMENSIONS, Bank, Dimension, Rubric
+
+MIN_QUESTION_MATCH = 0.6
+"""Share of a bank question's content words a transcript's opening line must contain."""
+MIN_MARGIN = 0.15
+"""How far the best question must lead the runner-up to count as unambiguous."""
+MIN_PROBE_MATCH = 0.7
+
+_STOP = frozenset(
+    """a about after again all also am an and any are as at be been before being both but by
+    can could did do does doing done each for from had has have having he her here him his how i
+    if in into is it its just let lets me more most my no of on once one only or other our out
+    over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours ok okay well right sure start go tell""".split()
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The words that carry meaning, normalised (``forests`` and ``Forest`` are one word)."""
+    words = set()
+    for word in _WORD.findall(text.lower().replace("'", "")):
+        if word in _STOP:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return frozenset(words)
+
+
+def coverage(reference: str, text: str) -> float:
+    """Share of ``reference``'s content words that ``text`` contains (0.0 to 1.0)."""
+    wanted = content_words(reference)
+    if not wanted:
+        return 0.0
+    return len(wanted & content_words(text)) / len(wanted)
+
+
+class QuestionMatch(BaseModel):
+    """The outcome of matching an opening line to the bank."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rubric_id: str | None
+    """The matched question, or None when no question matched clearly enough."""
+    problem: str = ""
+    """Why nothing matched (too low, or ambiguous), for the error message."""
+
+
+def match_question(bank: Bank, text: str) -> QuestionMatch:
+    """The bank question a transcript's opening line asks.
+
+    Returns a match only when the best question reaches ``MIN_QUESTION_MATCH`` and leads the
+    runner-up by ``MIN_MARGIN``; otherwise says why, naming the closest ids.
+    """
+    scored = sorted(
+        ((coverage(r.question, text), r.id) for r in bank.rubrics.values()),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    if not scored:
+        return QuestionMatch(rubric_id=None, problem="the question bank is empty")
+    best_score, best_id = scored[0]
+    if best_score < MIN_QUESTION_MATCH:
+        return QuestionMatch(
+            rubric_id=None,
+            problem=f"it matches no bank question closely enough (closest: {best_id}, "
+            f"{best_score:.0%} of its words)",
+        )
+    if len(scored) > 1 and best_score - scored[1][0] < MIN_MARGIN:
+        return QuestionMatch(
+            rubric_id=None,
+            problem=f"it matches more than one bank question ({best_id}, {scored[1][1]})",
+        )
+    return QuestionMatch(rubric_id=best_id)
+
+
+def bank_probes(rubric: Rubric) -> Iterable[tuple[str, Dimension, ProbeSource]]:
+    """Every probe of a question: basic probes by dimension, then the senior-layer ones."""
+    for dim in DIMENSIONS:
+        for text in rubric.dimension(dim).probes:
+            yield text, dim, ProbeSource.BANK
+    for senior in rubric.senior_probes:
+        yield senior.text, senior.dimension, ProbeSource.SENIOR
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def match_probe(rubric: Rubric, line: str) -> tuple[str, Dimension, ProbeSource] | None:
+    """The bank probe an interviewer's line asks, if any.
+
+    A line that contains a bank probe verbatim (the agent prefixes a quote of the candidate) is
+    that probe; otherwise the probe whose words the line covers best, if it reaches
+    ``MIN_PROBE_MATCH``.
+    """
+    flat = _flat(line)
+    probes = list(bank_probes(rubric))
+    for probe in probes:
+        if _flat(probe[0]) in flat:
+            return probe
+    best = max(probes, key=lambda p: coverage(p[0], line), default=None)
+    if best is not None and coverage(best[0], line) >= MIN_PROBE_MATCH:
+        return best
+    return None
