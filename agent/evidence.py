@@ -2,15 +2,17 @@
 
 A point is made when every one of its groups matches inside one sentence, or inside a sentence
 and the sentence right after it (people often split a claim: "Feature randomness matters. It
-decorrelates the trees."). Only sentences that read as reasoning count (see ``is_real_sentence``).
+decorrelates the trees."). Only sentences that read as reasoning are indexed (see
+``is_real_sentence``). Each group is searched once per sentence and remembered, so the many
+points of a rubric that share a group cost one search.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from agent.rubric import CueGroup
 from agent.text import Sentence
 
 
@@ -25,21 +27,56 @@ class Hit:
         return self.sentences[0]
 
 
-def _all_groups_match(groups: Sequence[Sequence[re.Pattern[str]]], text: str) -> bool:
-    return all(any(p.search(text) for p in group) for group in groups)
+class SentenceIndex:
+    """The usable sentences of one answer, with memoised pattern matches."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self.sentences = list(sentences)
+        self._pairs = [
+            (a, b)
+            for a, b in zip(self.sentences, self.sentences[1:], strict=False)
+            if b.index == a.index + 1
+        ]
+        self._lowered = [s.text.lower() for s in self.sentences]
+        self._where: dict[int, frozenset[int]] = {}
+
+    def where(self, group: CueGroup) -> frozenset[int]:
+        """Indices of the sentences the group matches in."""
+        found = self._where.get(id(group))
+        if found is None:
+            found = frozenset(
+                s.index
+                for s, low in zip(self.sentences, self._lowered, strict=True)
+                if group.search(s.text, low)
+            )
+            self._where[id(group)] = found
+        return found
+
+    def find(self, groups: Sequence[CueGroup], within: Iterable[int] | None = None) -> Hit | None:
+        """The first place every group matches: one sentence, else a sentence and the next.
+
+        Args:
+            groups: one pattern per group.
+            within: only consider these sentence indices (e.g. one story of the answer).
+        """
+        sets = [self.where(g) for g in groups]
+        allowed = frozenset(within) if within is not None else None
+        common = frozenset.intersection(*sets) if sets else frozenset()
+        if allowed is not None:
+            common &= allowed
+        if common:
+            first = min(common)
+            return Hit(tuple(s for s in self.sentences if s.index == first))
+        if not all(sets):
+            return None
+        for a, b in self._pairs:
+            if allowed is not None and (a.index not in allowed or b.index not in allowed):
+                continue
+            if all(a.index in s or b.index in s for s in sets):
+                return Hit((a, b))
+        return None
 
 
-def find(groups: Sequence[Sequence[re.Pattern[str]]], sentences: Sequence[Sentence]) -> Hit | None:
-    """The first place the groups all match: one sentence, else a sentence and the next."""
-    for s in sentences:
-        if _all_groups_match(groups, s.text):
-            return Hit((s,))
-    for a, b in zip(sentences, sentences[1:], strict=False):
-        if b.index == a.index + 1 and _all_groups_match(groups, a.text + " " + b.text):
-            return Hit((a, b))
-    return None
-
-
-def mentions(terms: Sequence[re.Pattern[str]], text: str) -> bool:
-    """True when any term matches the text."""
-    return any(t.search(text) for t in terms)
+def mentions(group: CueGroup, text: str) -> bool:
+    """True when the group matches the text."""
+    return group.search(text, text.lower())

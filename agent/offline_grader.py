@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent import signals
-from agent.evidence import Hit, find, mentions
+from agent.evidence import Hit, SentenceIndex, mentions
 from agent.grade import DimensionGrade, Grade
 from agent.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
 from agent.text import Sentence, clean, hedge_count, is_real_sentence, split_sentences
@@ -40,6 +40,7 @@ class _Answer:
 
     sentences: list[Sentence]
     on_topic: list[Sentence]
+    index: SentenceIndex
     notes: list[str] = field(default_factory=list)
 
 
@@ -59,7 +60,7 @@ def _prepare(rubric: Rubric, answer: str) -> _Answer:
     if ignored:
         notes.append(f"ignored {ignored} sentence(s) addressed to the grader")
     on_topic = [s for s in usable if mentions(rubric.compiled_terms, s.text)]
-    return _Answer(usable, on_topic, notes)
+    return _Answer(usable, on_topic, SentenceIndex(usable), notes)
 
 
 def _spans(hits: Sequence[Hit]) -> list[str]:
@@ -84,11 +85,11 @@ class _PointHits:
         return [(p, h) for p, h in self.solid if p.level == 3]
 
 
-def _point_hits(dim: DimensionRubric, sentences: Sequence[Sentence]) -> _PointHits:
+def _point_hits(dim: DimensionRubric, index: SentenceIndex) -> _PointHits:
     solid: list[tuple[Point, Hit]] = []
     hedged: list[tuple[Point, Hit]] = []
     for point in dim.points:
-        hit = find(point.compiled, sentences)
+        hit = index.find(point.compiled)
         if hit is None:
             continue
         (hedged if _hedged(hit) else solid).append((point, hit))
@@ -120,7 +121,7 @@ def _first(sentences: Sequence[Sentence], pattern: re.Pattern[str]) -> Sentence 
 
 def _grade_conceptual(dim: Dimension, rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(dim)
-    scored = _from_points(spec, _point_hits(spec, answer.sentences))
+    scored = _from_points(spec, _point_hits(spec, answer.index))
     if scored is not None:
         score, hits, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)
@@ -171,12 +172,13 @@ def _specifics(text: str) -> dict[str, bool]:
 
 def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(Dimension.EXAMPLE)
-    hits = _point_hits(spec, answer.sentences)
+    hits = _point_hits(spec, answer.index)
     concept_points = [p for d in DIMENSIONS for p in rubric.dimension(d).points]
     best: tuple[int, _Story | None, str] = (0, None, "")
     for story in _stories(answer):
+        inside = [s.index for s in story.sentences]
         relevant = mentions(rubric.compiled_terms, story.text) or any(
-            find(p.compiled, story.sentences) for p in concept_points
+            answer.index.find(p.compiled, within=inside) for p in concept_points
         )
         if not relevant:
             continue
@@ -224,7 +226,7 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
 
 def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(Dimension.TRADEOFF)
-    hits = _point_hits(spec, answer.sentences)
+    hits = _point_hits(spec, answer.index)
     scored = _from_points(spec, hits)
     if scored is not None and scored[0] >= 2:
         score, hit_list, reason = scored
@@ -273,7 +275,7 @@ def _apply_misconceptions(
     rubric: Rubric, answer: _Answer, grades: dict[Dimension, DimensionGrade]
 ) -> None:
     for wrong in rubric.misconceptions:
-        hit = find(wrong.compiled, answer.sentences)
+        hit = answer.index.find(wrong.compiled)
         if hit is None:
             continue
         current = grades[wrong.dimension]

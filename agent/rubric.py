@@ -13,6 +13,7 @@ alternative that starts with a word character, so ``recall`` does not fire insid
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,51 @@ def compile_alternative(pattern: str) -> re.Pattern[str]:
     return re.compile(anchored, re.IGNORECASE)
 
 
+_META = set("\\.^$*+?{}[]()|")
+
+
+def literal_prefix(alternative: str) -> str | None:
+    """The lowercase literal text every match of the alternative starts with (3+ chars), if any.
+
+    ``bootstrap\\w*`` gives ``bootstrap``; ``trees?`` gives ``tree``; ``(a|b)c`` gives None.
+    """
+    out: list[str] = []
+    for ch in alternative:
+        if ch in _META:
+            if ch in "?*{" and out:
+                out.pop()
+            break
+        out.append(ch)
+    prefix = "".join(out).lower()
+    return prefix if len(prefix) >= 3 else None
+
+
+@dataclass(frozen=True, eq=False)
+class CueGroup:
+    """A group of alternatives compiled into one pattern, with a cheap literal pre-filter.
+
+    When every alternative starts with known literal text, a sentence that contains none of
+    those texts cannot match, and the (slow) regex is not run on it.
+    """
+
+    pattern: re.Pattern[str]
+    prefixes: tuple[str, ...] | None
+
+    def search(self, text: str, lowered: str) -> bool:
+        if self.prefixes is not None and not any(p in lowered for p in self.prefixes):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def compile_group(alternatives: list[str]) -> CueGroup:
+    """One matcher that matches where any alternative of the group does."""
+    parts = [compile_alternative(a).pattern for a in alternatives]
+    pattern = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+    prefixes = [literal_prefix(a) for a in alternatives]
+    known = None if any(p is None for p in prefixes) else tuple(p for p in prefixes if p)
+    return CueGroup(pattern, known)
+
+
 Group = Annotated[list[str], Field(min_length=1)]
 
 
@@ -71,8 +117,8 @@ class Point(_Strict):
         return _validate_groups(groups)
 
     @cached_property
-    def compiled(self) -> tuple[tuple[re.Pattern[str], ...], ...]:
-        return tuple(tuple(compile_alternative(a) for a in group) for group in self.match)
+    def compiled(self) -> tuple[CueGroup, ...]:
+        return tuple(compile_group(group) for group in self.match)
 
 
 class Misconception(_Strict):
@@ -89,8 +135,8 @@ class Misconception(_Strict):
         return _validate_groups(groups)
 
     @cached_property
-    def compiled(self) -> tuple[tuple[re.Pattern[str], ...], ...]:
-        return tuple(tuple(compile_alternative(a) for a in group) for group in self.match)
+    def compiled(self) -> tuple[CueGroup, ...]:
+        return tuple(compile_group(group) for group in self.match)
 
 
 class DimensionRubric(_Strict):
@@ -163,8 +209,8 @@ class Rubric(_Strict):
         return rubric
 
     @cached_property
-    def compiled_terms(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(compile_alternative(t) for t in self.topic_terms)
+    def compiled_terms(self) -> CueGroup:
+        return compile_group(self.topic_terms)
 
 
 class RubricError(Exception):

@@ -17,23 +17,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.evidence import find  # noqa: E402
+from agent.evidence import SentenceIndex  # noqa: E402
 from agent.rubric import DIMENSIONS, Rubric, RubricError, load_rubric  # noqa: E402
 from agent.text import clean, is_real_sentence, split_sentences  # noqa: E402
 
 
 def show(rubric: Rubric, label: str, answer: str) -> None:
     text, _ = clean(answer)
-    sentences = [s for s in split_sentences(text) if is_real_sentence(s)]
+    index = SentenceIndex([s for s in split_sentences(text) if is_real_sentence(s)])
     print(f"  [{label}]")
     for dim in DIMENSIONS:
         hits = []
         for point in rubric.dimension(dim).points:
-            hit = find(point.compiled, sentences)
+            hit = index.find(point.compiled)
             if hit:
                 hits.append(f"{point.id}(L{point.level})")
         print(f"    {dim.value:12s} {', '.join(hits) or '-'}")
-    wrong = [m.id for m in rubric.misconceptions if find(m.compiled, sentences)]
+    wrong = [m.id for m in rubric.misconceptions if index.find(m.compiled)]
     if wrong:
         print(f"    MISCONCEPTIONS: {', '.join(wrong)}")
 
