@@ -14,8 +14,13 @@ MAX_GRADED_CHARS = 12_000
 """Answers longer than this are graded on their first 12,000 characters (a pasted essay)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# Sentence punctuation ends a sentence, except after a list number ("1.") or an abbreviation.
+_NOT_AN_END = r"(?<!\n\d\.)(?<!\n\d\d\.)(?<!^\d\.)" + "".join(
+    rf"(?<!\b{re.escape(a)})" for a in ("e.g.", "i.e.", "eg.", "vs.", "cf.", "approx.", "incl.")
+)
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?;])(?<!\n\d\.)(?<!\n\d\d\.)(?<!^\d\.)[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n"
+    r"(?<=[.!?;])" + _NOT_AN_END + r"[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)?%?")
 
@@ -25,7 +30,9 @@ FUNCTION_WORDS = frozenset(
     do does did done have has had can could would should will may might must i we you they he
     she my our your their me us them there here into over under about after before while until
     also only just very more most less much many one each every any some all both either neither
-    makes make made means mean get gets got use uses used using helps help lets let""".split()  # noqa: SIM905
+    makes make made means mean get gets got use uses used using helps help lets let
+    doesn't don't isn't aren't won't can't cannot wasn't weren't it's that's there's what's
+    i'd i'm i've we'd we're we've you'd you're they're""".split()  # noqa: SIM905
 )
 
 HEDGES = re.compile(
@@ -106,8 +113,8 @@ def is_real_sentence(sentence: Sentence) -> bool:
     words = [w.lower() for w in sentence.words]
     if len(words) < 4:
         return False
-    function = sum(1 for w in words if w in FUNCTION_WORDS)
-    if function < 2:
+    function = sum(1 for w in words if w.replace("’", "'") in FUNCTION_WORDS)
+    if function < 1:
         return False
     fragments = [f for f in re.split(r"[,/|]", sentence.text) if f.strip()]
     if len(fragments) >= 4:
