@@ -72,7 +72,10 @@ class SentenceIndex:
         for a, b in self._pairs:
             if allowed is not None and (a.index not in allowed or b.index not in allowed):
                 continue
-            if all(a.index in s or b.index in s for s in sets):
+            if all(
+                (a.index in s and b.index in s) if g.guard else (a.index in s or b.index in s)
+                for g, s in zip(groups, sets, strict=True)
+            ):
                 return Hit((a, b))
         return None
 

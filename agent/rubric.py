@@ -74,6 +74,9 @@ class CueGroup:
 
     pattern: re.Pattern[str]
     prefixes: tuple[str, ...] | None
+    guard: bool = False
+    """Every alternative is a whole-sentence guard (``^(?!...)``): it must hold in every
+    sentence a two-sentence hit rests on, not just in one of them."""
 
     def search(self, text: str, lowered: str) -> bool:
         if self.prefixes is not None and not any(p in lowered for p in self.prefixes):
@@ -87,7 +90,8 @@ def compile_group(alternatives: list[str]) -> CueGroup:
     pattern = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
     prefixes = [literal_prefix(a) for a in alternatives]
     known = None if any(p is None for p in prefixes) else tuple(p for p in prefixes if p)
-    return CueGroup(pattern, known)
+    guard = all(a.startswith("^(?!") for a in alternatives)
+    return CueGroup(pattern, known, guard)
 
 
 Group = Annotated[list[str], Field(min_length=1)]
