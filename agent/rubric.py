@@ -53,6 +53,8 @@ def literal_prefix(alternative: str) -> str | None:
 
     ``bootstrap\\w*`` gives ``bootstrap``; ``trees?`` gives ``tree``; ``(a|b)c`` gives None.
     """
+    if "|" in alternative:  # a top-level alternation has no single prefix
+        return None
     out: list[str] = []
     for ch in alternative:
         if ch in _META:
