@@ -31,7 +31,16 @@ from agent.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
 from agent.text import Sentence, clean, hedge_count, is_real_sentence, split_sentences
 
 HEAVY_HEDGING = 2
-STORY_SPAN = 3  # sentences after the one that opens an example that still belong to it
+# What a 3 takes on a rubric-scored dimension: this many level-3 points, among at least
+# `need` + the extra points in all. Measured on the tuning suites (scripts/grader_diff.py):
+# candidates' definitions often touch one senior point in passing; interviewers want two.
+SENIOR_RULE: dict[Dimension, tuple[int, int]] = {
+    Dimension.DEFINITION: (1, 2),
+    Dimension.IMPLICATION: (1, 2),
+    Dimension.EXAMPLE: (1, 1),
+    Dimension.TRADEOFF: (1, 2),
+}
+STORY_SPAN = 6  # sentences after the one that opens an example that still belong to it
 
 
 @dataclass
@@ -41,6 +50,7 @@ class _Answer:
     sentences: list[Sentence]
     on_topic: list[Sentence]
     index: SentenceIndex
+    hedges: int
     notes: list[str] = field(default_factory=list)
 
 
@@ -60,7 +70,8 @@ def _prepare(rubric: Rubric, answer: str) -> _Answer:
     if ignored:
         notes.append(f"ignored {ignored} sentence(s) addressed to the grader")
     on_topic = [s for s in usable if mentions(rubric.compiled_terms, s.text)]
-    return _Answer(usable, on_topic, SentenceIndex(usable), notes)
+    hedges = sum(hedge_count(s.text) for s in usable)
+    return _Answer(usable, on_topic, SentenceIndex(usable), hedges, notes)
 
 
 def _spans(hits: Sequence[Hit]) -> list[str]:
@@ -71,8 +82,13 @@ def _spans(hits: Sequence[Hit]) -> list[str]:
     return [seen[i] for i in sorted(seen)]
 
 
-def _hedged(hit: Hit) -> bool:
-    return hedge_count(" ".join(s.text for s in hit.sentences)) >= HEAVY_HEDGING
+def _hedged(hit: Hit, answer_hedges: int) -> bool:
+    """A point made inside heavy hedging, or inside a list of options, is only gestured at."""
+    text = " ".join(s.text for s in hit.sentences)
+    hedges = hedge_count(text)
+    if hedges >= HEAVY_HEDGING or (hedges and answer_hedges >= HEAVY_HEDGING + 1):
+        return True
+    return signals.lists_alternatives(text)
 
 
 @dataclass
@@ -85,21 +101,24 @@ class _PointHits:
         return [(p, h) for p, h in self.solid if p.level == 3]
 
 
-def _point_hits(dim: DimensionRubric, index: SentenceIndex) -> _PointHits:
+def _point_hits(dim: DimensionRubric, index: SentenceIndex, answer_hedges: int) -> _PointHits:
     solid: list[tuple[Point, Hit]] = []
     hedged: list[tuple[Point, Hit]] = []
     for point in dim.points:
         hit = index.find(point.compiled)
         if hit is None:
             continue
-        (hedged if _hedged(hit) else solid).append((point, hit))
+        (hedged if _hedged(hit, answer_hedges) else solid).append((point, hit))
     return _PointHits(solid, hedged)
 
 
-def _from_points(dim: DimensionRubric, hits: _PointHits) -> tuple[int, list[Hit], str] | None:
+def _from_points(
+    dim: DimensionRubric, hits: _PointHits, which: Dimension
+) -> tuple[int, list[Hit], str] | None:
     """Score from the rubric's points alone; None when no point was made at all."""
     made = len(hits.solid)
-    if made >= dim.need + 1 and hits.senior:
+    senior_points, extra = SENIOR_RULE[which]
+    if made >= dim.need + extra and len(hits.senior) >= senior_points:
         said = "; ".join(p.says for p, _ in hits.senior[:1])
         return 3, [h for _, h in hits.solid], f"senior point made: {said}"
     if made >= dim.need:
@@ -119,14 +138,22 @@ def _first(sentences: Sequence[Sentence], pattern: re.Pattern[str]) -> Sentence 
     return None
 
 
-def _grade_conceptual(dim: Dimension, rubric: Rubric, answer: _Answer) -> DimensionGrade:
+def _grade_conceptual(
+    dim: Dimension, rubric: Rubric, answer: _Answer, taken: Sequence[str] = ()
+) -> DimensionGrade:
+    """Definition or implication, from the rubric's points.
+
+    Args:
+        taken: sentences already used as evidence of another dimension; they do not count as
+            a vague attempt at this one (a definition with "so" in it is not an implication).
+    """
     spec = rubric.dimension(dim)
-    scored = _from_points(spec, _point_hits(spec, answer.index))
+    scored = _from_points(spec, _point_hits(spec, answer.index, answer.hedges), dim)
     if scored is not None:
         score, hits, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
-    attempt = _first(answer.on_topic, cue)
+    attempt = _first([s for s in answer.on_topic if s.text not in taken], cue)
     if attempt is not None:
         return DimensionGrade(
             score=1, evidence=[attempt.text], reason=f"on topic but vague; a 2 needs: {spec.level2}"
@@ -145,6 +172,7 @@ class _Story:
 
 
 def _stories(answer: _Answer) -> list[_Story]:
+    """Candidate example blocks: a sentence that opens a case and the few after it."""
     stories: list[_Story] = []
     usable = answer.sentences
     for i, s in enumerate(usable):
@@ -153,7 +181,7 @@ def _stories(answer: _Answer) -> list[_Story]:
             continue
         block = [s]
         for nxt in usable[i + 1 : i + 1 + STORY_SPAN]:
-            if nxt.index - block[-1].index > 1:
+            if nxt.index - block[-1].index > 2:
                 break
             block.append(nxt)
         stories.append(_Story(tuple(block), real))
@@ -172,7 +200,7 @@ def _specifics(text: str) -> dict[str, bool]:
 
 def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(Dimension.EXAMPLE)
-    hits = _point_hits(spec, answer.index)
+    hits = _point_hits(spec, answer.index, answer.hedges)
     concept_points = [p for d in DIMENSIONS for p in rubric.dimension(d).points]
     best: tuple[int, _Story | None, str] = (0, None, "")
     for story in _stories(answer):
@@ -185,23 +213,24 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         have = _specifics(story.text)
         shown = [k for k, v in have.items() if v]
         story_points = [p for p, h in hits.solid if set(h.sentences) & set(story.sentences)]
-        concrete = have["a domain"] and (
-            have["numbers"] or have["a constraint"] or have["what happened"]
-        )
-        if story_points and len(shown) >= 1:
-            concrete = True
-        score = 2 if concrete else 1
+        specific = have["numbers"] or have["a constraint"]
+        vague = bool(signals.VAGUE_OUTCOME.search(story.text)) and not have["numbers"]
+        if story.real_work:
+            grounded = have["numbers"] or (have["a constraint"] and have["a decision"])
+            concrete = grounded and (have["a domain"] or bool(story_points))
+        else:
+            concrete = have["a domain"] and (specific or have["a decision"] or bool(story_points))
+        score = 2 if concrete and not vague else 1
         if (
             story.real_work
-            and concrete
+            and score == 2
             and have["numbers"]
             and have["a decision"]
             and have["what happened"]
-            and (have["a domain"] or have["a constraint"])
         ):
             score = 3
-        elif story.real_work and concrete and any(p.level == 3 for p in story_points):
-            score = 3 if have["numbers"] or have["what happened"] else 2
+        elif story.real_work and score == 2 and any(p.level == 3 for p in story_points):
+            score = 3 if have["numbers"] and have["what happened"] else 2
         if not story.real_work:
             score = min(score, 2)
         if hedge_count(story.text) >= HEAVY_HEDGING + 1:
@@ -217,17 +246,22 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
             top_reason += f"; a 3 needs: {spec.level3}"
         evidence = [s.text for s in top_story.sentences]
         return DimensionGrade(score=top_score, evidence=evidence, reason=top_reason)
-    scored = _from_points(spec, hits)
+    scored = _from_points(spec, hits, Dimension.EXAMPLE)
     if scored is not None:
-        score, hit_list, why = scored
-        return DimensionGrade(score=min(score, 2), evidence=_spans(hit_list), reason=why)
+        # Example points made outside any story: an illustration, not a case. A 2 only when
+        # it carries its own specifics (a domain and a number).
+        _, hit_list, why = scored
+        spans = _spans(hit_list)
+        text = " ".join(spans)
+        rich = bool(signals.DOMAIN.search(text) and signals.NUMBER.search(text))
+        return DimensionGrade(score=2 if rich else 1, evidence=spans, reason=f"in passing: {why}")
     return DimensionGrade(score=0, reason=f"no concrete case; a 2 needs: {spec.level2}")
 
 
 def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(Dimension.TRADEOFF)
-    hits = _point_hits(spec, answer.index)
-    scored = _from_points(spec, hits)
+    hits = _point_hits(spec, answer.index, answer.hedges)
+    scored = _from_points(spec, hits, Dimension.TRADEOFF)
     if scored is not None and scored[0] >= 2:
         score, hit_list, reason = scored
         if score == 2:
@@ -249,7 +283,9 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     generic = [
         s
         for s in answer.on_topic
-        if signals.LIMIT.search(s.text) and signals.COST_NOUN.search(s.text)
+        if signals.STRONG_LIMIT.search(s.text)
+        and signals.COST_NOUN.search(s.text)
+        and not signals.lists_alternatives(s.text)
     ]
     decided = [s for s in generic if signals.CONDITION.search(s.text)]
     if decided:
@@ -261,7 +297,8 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     if scored is not None:
         score, hit_list, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hit_list), reason=reason)
-    gesture = generic[:1] or [s for s in answer.on_topic if signals.LIMIT.search(s.text)][:1]
+    near = answer.sentences if answer.on_topic else []
+    gesture = generic[:1] or [s for s in near if signals.TRADEOFF_GESTURE.search(s.text)][:1]
     if gesture:
         return DimensionGrade(
             score=1,
@@ -274,15 +311,23 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
 def _apply_misconceptions(
     rubric: Rubric, answer: _Answer, grades: dict[Dimension, DimensionGrade]
 ) -> None:
+    """Cap a dimension whose answer states something confidently wrong.
+
+    At 1 when the answer also makes a correct point elsewhere (partly right), at 0 when the
+    wrong claim is all there is.
+    """
     for wrong in rubric.misconceptions:
         hit = answer.index.find(wrong.compiled)
         if hit is None:
             continue
         current = grades[wrong.dimension]
-        evidence = [s.text for s in hit.sentences]
+        wrong_spans = [s.text for s in hit.sentences]
+        elsewhere = [e for e in current.evidence if e not in wrong_spans]
+        cap = 1 if elsewhere and current.score >= 1 else 0
+        score = min(current.score, cap)
         grades[wrong.dimension] = DimensionGrade(
-            score=min(current.score, 1),
-            evidence=evidence + [e for e in current.evidence if e not in evidence],
+            score=score,
+            evidence=wrong_spans + elsewhere,
             reason=f"states something wrong: {wrong.says}",
         )
 
@@ -304,9 +349,12 @@ class OfflineGrader:
             return Grade.empty(self.name, "no sentence to grade").model_copy(
                 update={"notes": prepared.notes}
             )
+        definition = _grade_conceptual(Dimension.DEFINITION, rubric, prepared)
         grades: dict[Dimension, DimensionGrade] = {
-            Dimension.DEFINITION: _grade_conceptual(Dimension.DEFINITION, rubric, prepared),
-            Dimension.IMPLICATION: _grade_conceptual(Dimension.IMPLICATION, rubric, prepared),
+            Dimension.DEFINITION: definition,
+            Dimension.IMPLICATION: _grade_conceptual(
+                Dimension.IMPLICATION, rubric, prepared, taken=definition.evidence
+            ),
             Dimension.EXAMPLE: _grade_example(rubric, prepared),
             Dimension.TRADEOFF: _grade_tradeoff(rubric, prepared),
         }

@@ -37,20 +37,33 @@ _TO_GRADER = [
 ADDRESSES_GRADER = _rx("|".join(f"(?:{p})" for p in _TO_GRADER))
 """A sentence that talks to whoever grades the answer rather than answering the question."""
 
-# A story from the candidate's own work.
+# A story from the candidate's own work: first person with a past-tense verb, or an opener
+# that places the speaker in a real setting ("at an insurer I ...", "on our churn model ...").
+_PAST = (
+    r"(\w{2,}ed|had|did|was|were|got|made|ran|built|saw|found|took|went|chose|caught|kept|led|"
+    r"wrote|knew|came|began|held|lost|sent|spent|brought|thought|told|gave|"
+    r"shipped|sold|drove|fell|rose|grew|won|paid|threw|redid|rebuilt|owned|learnt|"
+    r"inherited|ended up|switched|moved|picked|dropped)"
+)
 REAL_WORK = _rx(
-    r"\b(i|we)('ve| have| had)? (built|trained|used|worked|deployed|had|shipped|ran|saw|noticed|"
-    r"found|switched|chose|moved|set|tuned|added|dropped|replaced|launched|fixed|caught|"
-    r"discovered|measured|tried|ended up|realized|realised|learned|learnt|inherited|owned|led|"
-    r"developed|designed|wrote|implemented|rebuilt|retrained|rolled|got|hit|picked|went|"
-    r"decided|spent|needed|cut|reduced|improved|lost|opted|kept|did|made|started|migrated)\b|"
-    r"\b(at my (last |previous |current |old )?"
-    r"(job|company|team|work|employer|startup|internship)|"
-    r"in my (last |previous |current |old )?(project|role|job|team|internship|work)|"
-    r"on (a|an|our|the|one|my) [\w-]+( [\w-]+)? "
-    r"(project|model|system|pipeline|team|product)\b.{0,60}"
-    r"\b(i|we|our)\b|"
-    r"(last|this past) (year|quarter|month|summer|spring|winter|fall))"
+    r"\b(i|we)('ve| have| had)? (\w+ly )?" + _PAST + r"\b|"
+    r"\b(our|my) ([\w-]+ ){0,3}(was|were|had|went|got|dropped|fell|rose|jumped|improved|"
+    r"showed|came|ran|broke|failed)\b|"
+    r"\b(at|in|on|for|with) (a|an|my|our|one|the) ([\w-]+ ){0,4}(company|startup|bank|"
+    r"hospital|insurer|retailer|telco|marketplace|team|project|job|role|client|employer|"
+    r"internship|lab)\b|"
+    r"\b(at my|in my|on my|on our|in our|at our) |"
+    r"\b(on|in|for) (a|an|one) ([\w-]+ ){0,4}(model|system|pipeline|service|product|"
+    r"classifier|forecast)\b[^.;]{0,80}\b(had|was|were|\w{3,}ed)\b|"
+    r"\b(last|this past) (year|quarter|month|summer|spring|winter|fall)\b"
+)
+
+VAGUE_OUTCOME = _rx(
+    r"\b((it|that|this|things?|everything|results?) (was|were|worked|went|looked|seemed|turned "
+    r"out) (\w+ )?(fine|ok|okay|good|great|well|better|nice)|worked (really |pretty |quite |"
+    r"very )?well|made (more )?sense|a lot (better|faster)|much (better|faster)|pretty good|"
+    r"(team|stakeholders|business|everyone|they) (was|were) happy|(big|huge|real|great) impact|"
+    r"a lot of value)\b"
 )
 
 HYPOTHETICAL = _rx(
@@ -90,8 +103,12 @@ CONSTRAINT = _rx(
 DECISION = _rx(
     r"\b(i|we|so)\b[^.]{0,60}\b(switched|chose|decided|picked|moved|replaced|dropped|set|opted|"
     r"went with|changed|added|removed|retrained|rolled back|ended up|kept|capped|lowered|"
-    r"raised|split|re-?split|excluded|limited|pruned|distill?ed|calibrated|segmented|"
-    r"built a separate|trained (only|a separate)|gated)\b|\binstead of\b|\brather than\b"
+    r"raised|split|re-?split|excluded|limited|pruned|distill?ed|calibrated|recalibrated|"
+    r"segmented|built a separate|trained (only|a separate)|gated|redid|recoded|grouped|"
+    r"imputed|flagged|reverted|compiled|weighted|stratified|rebalanced|downsampled|"
+    r"upsampled|retuned|tuned|reset|froze|trimmed|merged|banned|shipped|launched|deployed|"
+    r"introduced|required|enforced|rebuilt|reframed|restricted|sliced|relabell?ed|"
+    r"collected|routed|held back|turned off)\b|\binstead of\b|\brather than\b"
 )
 
 OUTCOME = _rx(
@@ -100,7 +117,8 @@ OUTCOME = _rx(
     r"validated|checked|confirmed|a/b|ab test\w*|a-b test\w*|measured|monitor\w*|compared|"
     r"backtest\w*|in production|after (launch|deploy\w*|the (launch|change|fix))|"
     r"recovered|stabili[sz]ed|saved|lifted|lift|gained|regress\w*|degraded|alert\w*|"
-    r"noticed|found that|showed)\b"
+    r"noticed|found that|showed|landed|ended (up|at)|came (out|in|back)|jumped|matched|"
+    r"held up|beat|outperformed|flat|unchanged|stayed|tripled|climbed|shrank|grew)\b"
 )
 
 # What a cost or limit sounds like, and what it is a cost *of*.
@@ -116,9 +134,36 @@ COST_NOUN = _rx(
     r"\b(latency|memory|compute|training time|inference|interpretab\w*|explain\w*|"
     r"maintenance|complexity|complex|debug\w*|storage|variance|bias|overfit\w*|underfit\w*|"
     r"data|labels?|time|money|engineering|infrastructure|infra|staleness|stale|freshness|"
-    r"false positives?|false negatives?|recall|precision|calibration|leak\w*|noise|noisy|"
+    r"false positives?|false negatives?|false alarms?|alerts?|follow-?ups?|workload|reviews?|"
+    r"recall|precision|calibration|leak\w*|noise|noisy|accuracy|auc|"
     r"sparse|sparsity|dimensions?|cardinality|drift|skew|cost|throughput|size|scale)\b"
 )
+
+# Talk about a tradeoff at all, however vague ("it depends", "there are pros and cons").
+TRADEOFF_GESTURE = _rx(
+    r"\b(trade-?offs?|downsides?|costs?|costly|expensive|drawbacks?|limitations?|"
+    r"careful|the catch|not always|pros and cons|wouldn't use|would not use|"
+    r"don't use|do not use|avoid|unless|overkill|not worth|at the expense|"
+    r"disadvantages?|risk|it (really |all |kind of )?depends|that depends|"
+    r"depends on (the |your )?(use case|problem|business|situation|context|case|data))\b"
+)
+
+# An explicit cost (a negation alone is not one).
+STRONG_LIMIT = _rx(
+    r"\b(trade-?offs?|downsides?|costs?|costly|expensive|slow(er|s|ing)?|drawbacks?|"
+    r"disadvantages?|price|at the expense|give up|giving up|sacrific\w*|overkill|not worth|"
+    r"only worth|harder|lose|loses|losing|lost|hurts?|penal\w*|risk\w*|catch is|"
+    r"fails? (when|if|on)|breaks? down|struggles?|worse|more (work|effort|maintenance|memory|"
+    r"latency|compute))\b"
+)
+
+# A sentence that lists alternatives instead of choosing ("you could X, or Y, or Z").
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def lists_alternatives(text: str) -> bool:
+    return len(_OR.findall(text)) >= 3
+
 
 CONDITION = _rx(
     r"\b(if|when|unless|only (when|if|worth)|as long as|in which case|so i'?d|so we'?d|"
@@ -131,6 +176,8 @@ THIN_DEFINITION = _rx(
     r"are like|has to do with|describes?|measures?)\b"
 )
 THIN_IMPLICATION = _rx(
-    r"\b(so|therefore|which means|that means|matters?|important|affects?|changes?|in practice|"
-    r"helps?|useful|impact\w*|consequences?|because|makes? (it|the|a)|leads? to|results? in)\b"
+    r"\b(therefore|which means|that means|this means|matters?|important|affects?|in practice|"
+    r"useful (for|when|to)|helps? (you|with|to)|impact\w*|consequences?|leads? to|results? in|"
+    r"so (you|we|i)('d| would| need| have| should| can)|you (need|have) to|we (need|have) to|"
+    r"changes (how|what|the way)|the point is|the practical)\b"
 )

@@ -15,10 +15,10 @@ from agent.cli import main
 RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
 
 SENIOR_ALL = (
-    "A toy is an object for play; my solid and senior definition.\n"
-    "The implication is solid and senior: toys shape how kids spend time.\n"
+    "A toy is an object for play; my solid, clear and senior definition.\n"
+    "The implication is solid, clear and senior: toys shape how kids spend time.\n"
     "At my last job we sold 3,000 toys a month, switched suppliers, and returns dropped by half.\n"
-    "The tradeoff is solid and senior: cheap toys break sooner, so if budget is tight I'd still "
+    "The tradeoff is solid, clear and senior: cheap toys break sooner, so if budget is tight I'd still "
     "buy the sturdier one.\n"
 )
 

@@ -40,7 +40,7 @@ def toy_data() -> dict[str, object]:
             lambda d: d.update(senior_probes=[d["senior_probes"][0]] * 4),
             "needs every kind; missing ['deployment', 'drift', 'fit']",
         ),
-        (lambda d: d["implication"]["points"][1].update(level=2), "level-3 point"),
+        (lambda d: d["implication"]["points"][2].update(level=2), "level-3 point"),
     ],
 )
 def test_broken_field_is_named(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
