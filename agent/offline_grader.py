@@ -188,6 +188,11 @@ def _stories(answer: _Answer) -> list[_Story]:
     return stories
 
 
+def _count_numbers(text: str) -> int:
+    """Distinct figures in a text; several figures around a decision usually mean it was measured."""
+    return len({m.group(0).strip().lower() for m in signals.NUMBER.finditer(text)})
+
+
 def _specifics(text: str) -> dict[str, bool]:
     return {
         "numbers": bool(signals.NUMBER.search(text)),
@@ -221,13 +226,8 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         else:
             concrete = have["a domain"] and (specific or have["a decision"] or bool(story_points))
         score = 2 if concrete and not vague else 1
-        if (
-            story.real_work
-            and score == 2
-            and have["numbers"]
-            and have["a decision"]
-            and have["what happened"]
-        ):
+        measured = have["what happened"] or _count_numbers(story.text) >= 3
+        if story.real_work and score == 2 and have["numbers"] and have["a decision"] and measured:
             score = 3
         elif story.real_work and score == 2 and any(p.level == 3 for p in story_points):
             score = 3 if have["numbers"] and have["what happened"] else 2
