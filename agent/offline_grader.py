@@ -189,7 +189,7 @@ def _stories(answer: _Answer) -> list[_Story]:
 
 
 def _count_numbers(text: str) -> int:
-    """Distinct figures in a text; several figures around a decision usually mean it was measured."""
+    """Distinct figures in a text (several around a decision usually mean it was measured)."""
     return len({m.group(0).strip().lower() for m in signals.NUMBER.finditer(text)})
 
 

@@ -1,0 +1,301 @@
+"""Reading what ``followup replay`` re-grades: saved JSONL sessions and pasted plain text.
+
+Both formats become one ``Conversation``: the question, then per answer the line it answered
+and the probes the interviewer asked after it. Nothing here grades; see ``agent.replay``.
+
+A plain-text transcript has speaker lines, ``Interviewer:``/``Candidate:`` or ``Q:``/``A:``
+(any case); a turn runs until the next speaker line, so answers can span lines. Text before
+the first speaker line is ignored. The first interviewer turn is the question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.grade import Grade
+from agent.policy import DEFAULT_MAX_TURNS, Outcome, ProbeSource
+from agent.rubric import Dimension
+from agent.transcript import (
+    AnswerEvent,
+    EndEvent,
+    Event,
+    GradeEvent,
+    ProbeEvent,
+    QuestionEvent,
+    SessionEvent,
+    SkipEvent,
+    TranscriptError,
+    parse_transcript,
+)
+
+STDIN = "-"
+TRANSCRIPT_SUFFIXES = (".jsonl", ".txt")
+_SPEAKER = re.compile(r"^\s*(interviewer|candidate|q|a)\s*:\s?(.*)$", re.IGNORECASE)
+_INTERVIEWER = {"interviewer", "q"}
+
+
+class InputError(Exception):
+    """A transcript that cannot be replayed; the message names the file (and line)."""
+
+
+class AskedProbe(BaseModel):
+    """A probe the interviewer actually asked after an answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str
+    dimension: Dimension | None = None
+    """The dimension it targeted: recorded in JSONL, recognised from the bank in plain text."""
+    source: ProbeSource | None = None
+    skipped: bool = False
+
+
+class ConversationTurn(BaseModel):
+    """One candidate answer and what surrounds it."""
+
+    model_config = ConfigDict(extra="forbid")
+    asked: str
+    asked_dimension: Dimension | None = None
+    answer: str
+    line: int | None = None
+    """Where the answer starts in the source file."""
+    recorded: Grade | None = None
+    """The grade written when the session ran (JSONL only)."""
+    probes_after: list[AskedProbe] = []
+
+
+class Conversation(BaseModel):
+    """A transcript, whatever its format, as replay needs it."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    format: Literal["jsonl", "text"]
+    candidate: str
+    question_id: str | None
+    question: str
+    question_line: int | None = None
+    at: datetime
+    recorded_grader: str | None = None
+    max_turns: int = DEFAULT_MAX_TURNS
+    recorded_outcome: Outcome | None = None
+    turns: list[ConversationTurn] = []
+    warnings: list[str] = []
+
+
+def discover(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Expand the command line's paths: directories to their ``*.jsonl``/``*.txt``, recursively.
+
+    Returns:
+        The files (each once, in the order given, a directory's sorted), and one error per path
+        that does not exist or holds no transcripts.
+    """
+    files: list[str] = []
+    errors: list[str] = []
+    seen: set[Path | str] = set()
+
+    def add(name: str, key: Path | str) -> None:
+        if key not in seen:
+            seen.add(key)
+            files.append(name)
+
+    for raw in paths:
+        if raw == STDIN:
+            add(raw, raw)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in TRANSCRIPT_SUFFIXES and p.is_file()
+            )
+            if not found:
+                errors.append(f"{path}: no transcripts (*.jsonl, *.txt) in this directory")
+            for p in found:
+                add(str(p), p.resolve())
+        elif path.is_file():
+            add(raw, path.resolve())
+        else:
+            errors.append(f"{path}: no such file or directory")
+    return files, errors
+
+
+def candidate_of(source: str) -> str:
+    """The candidate a transcript belongs to: the name of the directory holding it.
+
+    JSONL transcripts carry no name, so a coach keeps ``<coach-dir>/<candidate>/<files>``.
+    """
+    if source == STDIN:
+        return "(stdin)"
+    return Path(source).resolve().parent.name or "(root)"
+
+
+def read_conversation(source: str, stdin_text: str | None = None) -> Conversation:
+    """Read one transcript, JSONL or plain text (decided by its first non-blank character).
+
+    Args:
+        source: the path, or ``-`` for standard input.
+        stdin_text: what standard input held, when ``source`` is ``-``.
+
+    Raises:
+        InputError: unreadable, not UTF-8, empty, or neither format.
+    """
+    if source == STDIN:
+        text = stdin_text or ""
+        mtime = datetime.now(UTC)
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror}") from exc
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"{source}:{line}: not valid UTF-8 (byte {exc.start})") from exc
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InputError(f"{source}: empty file")
+    if text.lstrip().startswith("{"):
+        return _from_jsonl(source, text)
+    return _from_text(source, text, mtime)
+
+
+def _from_jsonl(source: str, text: str) -> Conversation:
+    # The text is already decoded (so a byte-order mark is gone): parse it, don't read again.
+    try:
+        events, warnings = parse_transcript(text, "<stdin>" if source == STDIN else source)
+    except TranscriptError as exc:
+        raise InputError(str(exc)) from exc
+    return _conversation_from_events(source, events, warnings)
+
+
+def _conversation_from_events(
+    source: str, events: list[Event], warnings: list[str]
+) -> Conversation:
+    session = events[0]
+    assert isinstance(session, SessionEvent)  # read_transcript guarantees it
+    convo = Conversation(
+        source=source,
+        format="jsonl",
+        candidate=candidate_of(source),
+        question_id=session.question_id,
+        question="",
+        at=_parse_at(session.at),
+        recorded_grader=session.grader,
+        max_turns=session.max_turns,
+        warnings=list(warnings),
+    )
+    asked, asked_dim = "", None
+    for n, event in enumerate(events, start=1):
+        if isinstance(event, QuestionEvent):
+            convo.question, convo.question_line = event.text, n
+            asked, asked_dim = event.text, None
+        elif isinstance(event, AnswerEvent):
+            convo.turns.append(
+                ConversationTurn(asked=asked, asked_dimension=asked_dim, answer=event.text, line=n)
+            )
+        elif isinstance(event, GradeEvent) and convo.turns:
+            convo.turns[-1].recorded = event.grade
+        elif isinstance(event, ProbeEvent) and convo.turns:
+            probe = AskedProbe(text=event.text, dimension=event.dimension, source=event.source)
+            convo.turns[-1].probes_after.append(probe)
+            asked, asked_dim = event.text, event.dimension
+        elif isinstance(event, SkipEvent) and convo.turns and convo.turns[-1].probes_after:
+            probes = convo.turns[-1].probes_after
+            probes[-1] = probes[-1].model_copy(update={"skipped": True})
+        elif isinstance(event, EndEvent):
+            convo.recorded_outcome = event.outcome
+    return convo
+
+
+def _parse_at(stamp: str) -> datetime:
+    """A session's start as an aware datetime (UTC assumed when no offset was written)."""
+    try:
+        at = datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _speaker_turns(text: str) -> list[tuple[str, str, int]]:
+    """(speaker, text, first line) per turn; consecutive turns of one speaker are merged."""
+    turns: list[tuple[str, list[str], int]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        found = _SPEAKER.match(line)
+        if found:
+            speaker = "interviewer" if found[1].lower() in _INTERVIEWER else "candidate"
+            if turns and turns[-1][0] == speaker:
+                turns[-1][1].append(found[2])
+            else:
+                turns.append((speaker, [found[2]], n))
+        elif turns:
+            turns[-1][1].append(line)
+    return [(who, "\n".join(lines).strip(), n) for who, lines, n in turns]
+
+
+def _from_text(source: str, text: str, mtime: datetime) -> Conversation:
+    turns = _speaker_turns(text)
+    if not turns:
+        first = next(n for n, line in enumerate(text.splitlines(), start=1) if line.strip())
+        raise InputError(
+            f"{source}:{first}: neither a followup JSONL transcript nor a plain-text transcript "
+            "(no 'Interviewer:'/'Candidate:' or 'Q:'/'A:' speaker lines)"
+        )
+    who, question, line = turns[0]
+    if who != "interviewer":
+        raise InputError(
+            f"{source}:{line}: the transcript must open with the interviewer's question"
+        )
+    if not question:
+        raise InputError(f"{source}:{line}: the interviewer's question is empty")
+    convo = Conversation(
+        source=source,
+        format="text",
+        candidate=candidate_of(source),
+        question_id=None,
+        question=question,
+        question_line=line,
+        at=mtime,
+    )
+    _apply_date_line(convo, text, line)
+    asked = question
+    for who, said, line in turns[1:]:
+        if who == "candidate":
+            convo.turns.append(ConversationTurn(asked=asked, answer=said, line=line))
+        elif convo.turns:
+            convo.turns[-1].probes_after.append(AskedProbe(text=said))
+            asked = said
+    if not convo.turns:
+        raise InputError(f"{source}: no candidate turns ('Candidate:' or 'A:' lines)")
+    return convo
+
+
+_DATE = re.compile(r"^\s*date\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
+
+
+def _apply_date_line(convo: Conversation, text: str, first_turn: int) -> None:
+    """A ``Date: 2026-11-20`` line above the first speaker line dates the session.
+
+    Without one the file's modification time is used, which a copy or a checkout resets, so a
+    coach who wants sessions in a stable order writes the date in.
+    """
+    for n, line in enumerate(text.splitlines()[: first_turn - 1], start=1):
+        found = _DATE.match(line)
+        if not found:
+            continue
+        try:
+            at = datetime.fromisoformat(found[1])
+        except ValueError:
+            convo.warnings.append(
+                f"{convo.source}:{n}: cannot read the date {found[1]!r} (use YYYY-MM-DD); "
+                "using the file's modification time"
+            )
+            return
+        convo.at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        return

@@ -1,0 +1,128 @@
+"""The data of a replay report. Every output format renders these models; ``--format json`` is
+``ReplayReport.model_dump_json``, so the JSON is the contract the other formats are views of.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.policy import Outcome, Probe
+from agent.replay_input import AskedProbe
+from agent.rubric import Dimension, SeniorProbe
+from agent.summary import Summary
+
+REPORT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DimensionResult(_Model):
+    """One dimension of one re-graded answer."""
+
+    dimension: Dimension
+    score: int
+    evidence: list[str]
+    reason: str
+
+
+class TurnReport(_Model):
+    """One candidate answer, re-graded, beside what was asked and what the agent would ask."""
+
+    turn: int
+    line: int | None
+    asked: str
+    asked_dimension: Dimension | None
+    answer: str
+    grades: list[DimensionResult]
+    recorded: dict[Dimension, int] | None
+    """The scores written when the session ran (JSONL only), to compare with the re-grade."""
+    fallback: bool
+    notes: list[str]
+    probe_asked: AskedProbe | None
+    """The probe the interviewer actually asked after this answer (the one answered next)."""
+    probes_skipped: list[AskedProbe]
+    probe_now: Probe | None
+    """The probe the agent would ask now, given the re-graded turns so far."""
+    would_end: Outcome | None
+    """Set when, on the re-graded scores, the agent would have ended the interview here."""
+    best: dict[Dimension, int]
+    """The running best score per dimension after this answer."""
+
+
+class SessionReport(_Model):
+    """One transcript, re-graded turn by turn, with its end-of-session summary."""
+
+    id: str
+    source: str
+    format: Literal["jsonl", "text"]
+    candidate: str
+    question_id: str
+    title: str
+    question: str
+    asked_question: str
+    at: str
+    recorded_grader: str | None
+    recorded_outcome: Outcome | None
+    warnings: list[str]
+    turns: list[TurnReport]
+    summary: Summary
+    outcome_text: str
+    practise: list[SeniorProbe]
+    """Senior-layer probes not asked in the session, on dimensions still below 3."""
+
+
+class DimensionMove(_Model):
+    """How one dimension's final best moved from a candidate's first session to the last."""
+
+    dimension: Dimension
+    first: int
+    last: int
+    change: int
+    missed: int
+    """Sessions in which this dimension was (one of) the lowest below 3."""
+
+
+class QuestionTrend(_Model):
+    """One candidate's sessions on one question, in date order."""
+
+    question_id: str
+    title: str
+    sessions: list[str]
+    """Session ids, oldest first."""
+    first_at: str
+    last_at: str
+    dimensions: list[DimensionMove]
+    practise_next: Dimension | None
+
+
+class CandidateCohort(_Model):
+    candidate: str
+    sessions: int
+    questions: list[QuestionTrend]
+    missed: dict[Dimension, int]
+    """Across all this candidate's sessions: how often each dimension was the lowest."""
+    practise_next: Dimension | None
+
+
+class Cohort(_Model):
+    """Per candidate and per question, how the four dimensions moved across sessions."""
+
+    grouping: str
+    candidates: list[CandidateCohort]
+
+
+class ReplayReport(_Model):
+    """Everything ``followup replay`` found, in every output format."""
+
+    version: int = REPORT_VERSION
+    followup_version: str
+    grader: str
+    model: str | None
+    sessions: list[SessionReport]
+    cohort: Cohort | None
+    errors: list[str]
+    """One line per transcript that could not be reported."""
