@@ -137,3 +137,23 @@ def test_default_transcript_goes_to_the_data_dir(tmp_path: Path) -> None:
     saved = out.getvalue().rsplit("Transcript saved to ", 1)[1].strip()
     assert saved.startswith(str(tmp_path / "home" / "transcripts"))
     assert Path(saved).exists()
+
+
+def test_a_session_on_the_real_bank(tmp_path: Path) -> None:
+    """The built-in bank, the offline grader, probes that quote the candidate, a summary."""
+    transcript = tmp_path / "rf.jsonl"
+    answers = (
+        "A random forest is a set of decision trees, each trained on a bootstrap sample of the "
+        "rows, with a random subset of features considered at every split; the trees vote.\n\n"
+        "I don't know.\n\n/quit\n"
+    )
+    out = io.StringIO()
+    argv = ["chat", "-q", "random-forest", "--transcript", str(transcript)]
+    assert main(argv, io.StringIO(answers), out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert "Q: How does a random forest work" in text
+    assert 'Probe [' in text and 'You said "A random forest is a set of decision trees' in text
+    assert "Outcome: quit" in text and "A strong answer to compare with:" in text
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert [e["type"] for e in events].count("answer") == 2
+    assert events[3]["grade"]["definition"]["score"] >= 2
