@@ -95,4 +95,5 @@ class OfflineBackend:
         self._grader = OfflineGrader()
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
-        return Assessment(grade=self._grader.grade(rubric, request.answer))
+        follow_up = request.asked != rubric.question
+        return Assessment(grade=self._grader.grade(rubric, request.answer, follow_up=follow_up))

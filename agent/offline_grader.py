@@ -51,10 +51,11 @@ class _Answer:
     on_topic: list[Sentence]
     index: SentenceIndex
     hedges: int
+    follow_up: bool
     notes: list[str] = field(default_factory=list)
 
 
-def _prepare(rubric: Rubric, answer: str) -> _Answer:
+def _prepare(rubric: Rubric, answer: str, follow_up: bool = False) -> _Answer:
     text, truncated = clean(answer)
     notes: list[str] = []
     if truncated:
@@ -69,9 +70,12 @@ def _prepare(rubric: Rubric, answer: str) -> _Answer:
             usable.append(sentence)
     if ignored:
         notes.append(f"ignored {ignored} sentence(s) addressed to the grader")
-    on_topic = [s for s in usable if mentions(rubric.compiled_terms, s.text)]
+    # A reply to a probe is about the question even when it says "it" instead of its name.
+    on_topic = (
+        usable if follow_up else [s for s in usable if mentions(rubric.compiled_terms, s.text)]
+    )
     hedges = sum(hedge_count(s.text) for s in usable)
-    return _Answer(usable, on_topic, SentenceIndex(usable), hedges, notes)
+    return _Answer(usable, on_topic, SentenceIndex(usable), hedges, follow_up, notes)
 
 
 def _spans(hits: Sequence[Hit]) -> list[str]:
@@ -210,8 +214,10 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     best: tuple[int, _Story | None, str] = (0, None, "")
     for story in _stories(answer):
         inside = [s.index for s in story.sentences]
-        relevant = mentions(rubric.compiled_terms, story.text) or any(
-            answer.index.find(p.compiled, within=inside) for p in concept_points
+        relevant = (
+            answer.follow_up
+            or mentions(rubric.compiled_terms, story.text)
+            or any(answer.index.find(p.compiled, within=inside) for p in concept_points)
         )
         if not relevant:
             continue
@@ -337,14 +343,16 @@ class OfflineGrader:
 
     name = "offline"
 
-    def grade(self, rubric: Rubric, answer: str) -> Grade:
+    def grade(self, rubric: Rubric, answer: str, follow_up: bool = False) -> Grade:
         """Grade one answer on the four dimensions.
 
         Args:
             rubric: the question's rubric.
             answer: the candidate's answer, as typed (any length, any characters).
+            follow_up: the answer replies to a probe, so it is taken to be on the question's
+                topic even where it does not name it.
         """
-        prepared = _prepare(rubric, answer)
+        prepared = _prepare(rubric, answer, follow_up)
         if not prepared.sentences:
             return Grade.empty(self.name, "no sentence to grade").model_copy(
                 update={"notes": prepared.notes}

@@ -56,18 +56,22 @@ class _Input:
         self.stream = stream
         self.out = out
         self.eof = False
+        # Prompts only help someone typing; piped input would leave them dangling in the output.
+        self.prompts = stream.isatty()
 
     def read_answer(self) -> str | None:
         """The next answer or /command; None at end of input with nothing typed."""
         lines: list[str] = []
         empty_streak = 0
         while True:
-            self.out.write("> " if not lines else "  ")
-            self.out.flush()
+            if self.prompts:
+                self.out.write("> " if not lines else "  ")
+                self.out.flush()
             raw = self.stream.readline()
             if raw == "":
                 self.eof = True
-                self.out.write("\n")
+                if self.prompts:
+                    self.out.write("\n")
                 return "\n".join(lines) if lines else None
             line = raw.rstrip("\n").rstrip("\r")
             if not lines and line.strip().startswith("/") and " " not in line.strip():
@@ -106,7 +110,8 @@ def render_summary(summary: Summary, style: Style) -> str:
         for e in d.evidence[:2]:
             quoted = e if len(e) <= 160 else e[:157] + "..."
             out.append(f'  evidence: "{quoted}"')
-        out.append(f"  why: {d.reason}")
+        if d.score > 0:
+            out.append(f"  why: {d.reason}")
         if d.missing:
             out.append(f"  missing: {d.missing}")
     if summary.weakest is not None:
@@ -133,6 +138,7 @@ def run_chat(
     write(style.dim("Type /help for commands. An empty line sends your answer.") + "\n\n")
     write(f"{style.bold('Q:')} {interview.open()}\n")
     probe: Probe | None = None
+    told_fallback = False  # the candidate hears about a failing backend once, not every turn
     try:
         while interview.outcome is None:
             text = reader.read_answer()
@@ -162,10 +168,19 @@ def run_chat(
                     write(f"Unknown command {text!r}. Type /help for the list.\n")
                 continue
             result = interview.answer(text)
-            for note in result.notes:
-                write(style.dim(f"({note})") + "\n")
             if result.fallback:
-                write(style.dim("(the model backend failed on this turn; graded offline)") + "\n")
+                if not told_fallback:
+                    told_fallback = True
+                    write(
+                        style.dim(
+                            "(the model backend failed; turns it cannot grade are graded "
+                            "offline and marked in the transcript)"
+                        )
+                        + "\n"
+                    )
+            else:
+                for note in result.notes:
+                    write(style.dim(f"({note})") + "\n")
             write(f"{style.dim('This answer:')} {_scores_line(result.grade, style)}\n")
             probe = result.probe
             if probe is not None:
