@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -59,15 +60,48 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         "--backend",
         "--grader",
         dest="backend",
-        choices=["offline"],
-        default="offline",
-        help="who grades: the built-in offline grader (default)",
+        choices=["offline", "openai"],
+        default=None,
+        help="who grades: the built-in offline grader (default) or a model behind any "
+        "OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp)",
+    )
+    parser.add_argument(
+        "--model", metavar="NAME", help="the model to use (env FOLLOWUP_MODEL); implies openai"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the endpoint, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL); implies openai",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML config file (default: $XDG_CONFIG_HOME/followup/config.toml if it exists)",
     )
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
-    """The backend the options ask for."""
-    return OfflineBackend()
+    """The backend the options ask for (flags, then environment, then the config file)."""
+    from agent.llm_config import ConfigError, load_config
+
+    flags = {
+        "backend": getattr(args, "backend", None),
+        "model": getattr(args, "model", None),
+        "base_url": getattr(args, "base_url", None),
+    }
+    try:
+        config = load_config(flags, os.environ, getattr(args, "config", None))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    if config.backend == "offline":
+        return OfflineBackend()
+    from agent.llm_cache import ReplyCache
+    from agent.openai_backend import OpenAIBackend
+
+    # Only eval caches replies (it has --no-cache); a practice session always asks the model.
+    use_cache = getattr(args, "no_cache", True) is False
+    return OpenAIBackend(config, cache=ReplyCache() if use_cache else None)
 
 
 def _progress_bar(stream: TextIO) -> Callable[[int, int], None] | None:
@@ -116,7 +150,7 @@ def cmd_eval(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         bank,
         backend,
         gates,
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or (4 if backend.name == "openai" else 1),
         progress=_progress_bar(sys.stderr),
     )
     stdout.write(render_table(report) + "\n")
@@ -242,9 +276,58 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate.add_argument(f"--{name}", type=float, metavar="X", help="override that gate")
     evaluate.add_argument("--max-unscored", type=int, metavar="N", help="override that gate")
     evaluate.add_argument(
-        "--concurrency", type=_positive, default=1, help="cases graded at once (default 1)"
+        "--concurrency",
+        type=_positive,
+        default=None,
+        help="cases graded at once (default 1; 4 with --backend openai)",
+    )
+    evaluate.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ask the model again even when a cached reply exists for the same prompt",
     )
     evaluate.set_defaults(handler=cmd_eval)
+
+    from agent.replay import REPLAY_EPILOG, cmd_replay
+
+    replay = sub.add_parser(
+        "replay",
+        help="re-grade saved or pasted transcripts and write a coach's report",
+        description=(
+            "Re-grade every candidate answer in the given transcripts with the chosen grader, "
+            "without re-running the conversation, and report per turn: the scores with their "
+            "evidence, the probe that was asked beside the probe the agent would ask now, and "
+            "the running best score; then the outcome, the weakest dimension, the senior-layer "
+            "probes still worth practising and a strong reference answer."
+        ),
+        epilog=REPLAY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    replay.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="transcript files, directories (searched recursively for *.jsonl and *.txt), "
+        "or - for standard input",
+    )
+    replay.add_argument(
+        "--question",
+        "-q",
+        metavar="ID",
+        help="the question of plain-text transcripts (default: matched to the bank by wording)",
+    )
+    replay.add_argument(
+        "--format",
+        "-f",
+        choices=["text", "md", "html", "json"],
+        help="text (terminal, the default), md, html (one self-contained file) or json "
+        "(default: from the -o file's suffix, else text)",
+    )
+    replay.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the report here, not to stdout"
+    )
+    add_backend_options(replay)
+    replay.set_defaults(handler=cmd_replay)
 
     questions = sub.add_parser("questions", help="list the question bank")
     questions.add_argument("--topic", "-t", metavar="TOPIC", help="only this topic")

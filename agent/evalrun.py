@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.backend import Backend, TurnRequest
+from agent.backend import Backend, TurnRequest, Usage
 from agent.evalcases import AnswerCase, Case, DialogueCase, Suite, derived_probe
 from agent.interview import Interview
 from agent.metrics import Agreement, agreement
@@ -48,6 +48,8 @@ class CaseResult(BaseModel):
     passed: bool
     unscored: bool = False
     differences: list[str] = Field(default_factory=list)
+    usage: Usage | None = None
+    """Model calls and tokens for this case (None with the offline grader)."""
 
 
 class DimensionMetrics(BaseModel):
@@ -69,6 +71,8 @@ class Metrics(BaseModel):
     per_dimension: dict[str, DimensionMetrics]
     dialogues: int
     dialogues_passed: int
+    usage: Usage | None = None
+    """Model calls and tokens summed over the cases (None with the offline grader)."""
 
 
 class GateCheck(BaseModel):
@@ -106,9 +110,12 @@ def _answer_case(case: AnswerCase, suite: str, bank: Bank, backend: Backend) -> 
         return CaseResult(
             **base, expected=expected, got={"error": str(exc)}, passed=False, unscored=True
         )
+    usage = assessment.usage
     if assessment.fallback:
         got_err = {"error": "backend failed; offline fallback is not scored in eval"}
-        return CaseResult(**base, expected=expected, got=got_err, passed=False, unscored=True)
+        return CaseResult(
+            **base, expected=expected, got=got_err, passed=False, unscored=True, usage=usage
+        )
     scores = assessment.grade.scores()
     probe = derived_probe(scores)
     got: dict[str, object] = {"scores": {d.value: scores[d] for d in DIMENSIONS}, "probe": probe}
@@ -121,7 +128,9 @@ def _answer_case(case: AnswerCase, suite: str, bank: Bank, backend: Backend) -> 
         diffs.append(f"probe: expected {expected_probe}, got {probe}")
     within = all(abs(scores[d] - case.expect.scores[d]) <= 1 for d in DIMENSIONS)
     passed = within and probe == expected_probe
-    return CaseResult(**base, expected=expected, got=got, passed=passed, differences=diffs)
+    return CaseResult(
+        **base, expected=expected, got=got, passed=passed, differences=diffs, usage=usage
+    )
 
 
 def _dialogue_case(case: DialogueCase, suite: str, bank: Bank, backend: Backend) -> CaseResult:
@@ -135,16 +144,25 @@ def _dialogue_case(case: DialogueCase, suite: str, bank: Bank, backend: Backend)
     probed: list[Dimension] = []
     try:
         result = interview.answer(case.candidate.opening)
-        while result.outcome is None and result.probe is not None:
+        while True:
+            if result.fallback:
+                raise RuntimeError("backend failed; offline fallback is not scored in eval")
+            if result.outcome is not None or result.probe is None:
+                break
             dim = result.probe.dimension
             reply = case.candidate.reply(dim, probed.count(dim))
             probed.append(dim)
             result = interview.answer(reply)
-            if result.fallback:
-                raise RuntimeError("backend failed; offline fallback is not scored in eval")
     except Exception as exc:
         got_err: dict[str, object] = {"error": str(exc), "probes": [d.value for d in probed]}
-        return CaseResult(**base, expected=expected, got=got_err, passed=False, unscored=True)
+        return CaseResult(
+            **base,
+            expected=expected,
+            got=got_err,
+            passed=False,
+            unscored=True,
+            usage=_dialogue_usage(interview),
+        )
     outcome = interview.outcome.value if interview.outcome else "none"
     got: dict[str, object] = {"probes": [d.value for d in probed], "outcome": outcome}
     diffs: list[str] = []
@@ -155,7 +173,24 @@ def _dialogue_case(case: DialogueCase, suite: str, bank: Bank, backend: Backend)
         )
     if outcome != case.expect.outcome:
         diffs.append(f"outcome: expected {case.expect.outcome}, got {outcome}")
-    return CaseResult(**base, expected=expected, got=got, passed=not diffs, differences=diffs)
+    return CaseResult(
+        **base,
+        expected=expected,
+        got=got,
+        passed=not diffs,
+        differences=diffs,
+        usage=_dialogue_usage(interview),
+    )
+
+
+def _dialogue_usage(interview: Interview) -> Usage | None:
+    return total_usage(t.assessment.usage for t in interview.turns)
+
+
+def total_usage(usages: Iterable[Usage | None]) -> Usage | None:
+    """The sum of the known usages; None when there are none (the offline grader)."""
+    known = [u for u in usages if u is not None]
+    return sum(known, Usage()) if known else None
 
 
 def run_case(case: Case, suite: str, bank: Bank, backend: Backend) -> CaseResult:
@@ -193,6 +228,7 @@ def compute_metrics(results: list[CaseResult]) -> Metrics:
         per_dimension=per_dim,
         dialogues=len(dialogues),
         dialogues_passed=sum(1 for r in dialogues if r.passed),
+        usage=total_usage(r.usage for r in results),
     )
 
 
@@ -314,6 +350,12 @@ def render_table(report: EvalReport) -> str:
         f"answers {m.answers}  probe accuracy {m.probe_accuracy:.2f}  unscored {m.unscored}  "
         f"dialogues {m.dialogues_passed}/{m.dialogues} passed"
     )
+    if m.usage is not None:
+        u = m.usage
+        lines.append(
+            f"model usage: {u.calls} call(s), {u.cached} cached, {u.prompt_tokens} prompt + "
+            f"{u.completion_tokens} completion tokens"
+        )
     if len(report.per_suite) > 1:
         lines.append("")
         for name, sm in report.per_suite.items():

@@ -121,8 +121,7 @@ def load_config(
         raise ConfigError(f"{where}{loc}: {err['msg']}") from None
     if config.backend == "openai" and not config.model:
         raise ConfigError(
-            "the openai backend needs a model: --model NAME, FOLLOWUP_MODEL, or model in "
-            f"{path}"
+            f"the openai backend needs a model: --model NAME, FOLLOWUP_MODEL, or model in {path}"
         )
     if config.backend == "openai" and config.api_key is None:
         if config.base_url is None:

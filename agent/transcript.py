@@ -148,11 +148,25 @@ def read_transcript(path: Path) -> tuple[list[Event], list[str]]:
         TranscriptError: unreadable file, or a line that is not an event (other than the last).
     """
     try:
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise TranscriptError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+    return parse_transcript(text, str(path))
+
+
+def parse_transcript(text: str, path: str) -> tuple[list[Event], list[str]]:
+    """Parse a transcript's text (``read_transcript`` without the file; e.g. from stdin).
+
+    Args:
+        text: the JSONL.
+        path: what messages call the source.
+
+    Raises:
+        TranscriptError: a line that is not an event (other than the last), or no events.
+    """
+    lines = text.splitlines()
     events: list[Event] = []
     warnings: list[str] = []
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]

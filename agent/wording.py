@@ -24,14 +24,15 @@ MIN_MARGIN = 0.15
 """How far the best question must lead the runner-up to count as unambiguous."""
 MIN_PROBE_MATCH = 0.7
 
-_STOP = frozenset(
-    """a about after again all also am an and any are as at be been before being both but by
-    can could did do does doing done each for from had has have having he her here him his how i
-    if in into is it its just let lets me more most my no of on once one only or other our out
+_STOP_WORDS = """
+    a about after again all also am an and any are as at be been before being both but by can
+    could did do does doing done each for from had has have having he her here him his how i if
+    in into is it its just let lets me more most my no of on once one only or other our out
     over own same she should so some such than that the their them then there these they this
     those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours ok okay well right sure start go tell""".split()
-)
+    why will with would you your yours ok okay well right sure start go tell
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -101,7 +102,8 @@ def bank_probes(rubric: Rubric) -> Iterable[tuple[str, Dimension, ProbeSource]]:
         yield senior.text, senior.dimension, ProbeSource.SENIOR
 
 
-def _flat(text: str) -> str:
+def flat(text: str) -> str:
+    """Lower case with runs of whitespace made single spaces, for verbatim comparisons."""
     return " ".join(text.lower().split())
 
 
@@ -112,10 +114,10 @@ def match_probe(rubric: Rubric, line: str) -> tuple[str, Dimension, ProbeSource]
     that probe; otherwise the probe whose words the line covers best, if it reaches
     ``MIN_PROBE_MATCH``.
     """
-    flat = _flat(line)
+    said = flat(line)
     probes = list(bank_probes(rubric))
     for probe in probes:
-        if _flat(probe[0]) in flat:
+        if flat(probe[0]) in said:
             return probe
     best = max(probes, key=lambda p: coverage(p[0], line), default=None)
     if best is not None and coverage(best[0], line) >= MIN_PROBE_MATCH:

@@ -18,8 +18,8 @@ SENIOR_ALL = (
     "A toy is an object for play; my solid, clear and senior definition.\n"
     "The implication is solid, clear and senior: toys shape how kids spend time.\n"
     "At my last job we sold 3,000 toys a month, switched suppliers, and returns dropped by half.\n"
-    "The tradeoff is solid, clear and senior: cheap toys break sooner, so if budget is tight I'd still "
-    "buy the sturdier one.\n"
+    "The tradeoff is solid, clear and senior: cheap toys break sooner, "
+    "so if budget is tight I'd still buy the sturdier one.\n"
 )
 
 
@@ -152,7 +152,7 @@ def test_a_session_on_the_real_bank(tmp_path: Path) -> None:
     assert main(argv, io.StringIO(answers), out, io.StringIO()) == 0
     text = out.getvalue()
     assert "Q: How does a random forest work" in text
-    assert 'Probe [' in text and 'You said "A random forest is a set of decision trees' in text
+    assert "Probe [" in text and 'You said "A random forest is a set of decision trees' in text
     assert "Outcome: quit" in text and "A strong answer to compare with:" in text
     events = [json.loads(line) for line in transcript.read_text().splitlines()]
     assert [e["type"] for e in events].count("answer") == 2

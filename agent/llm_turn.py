@@ -1,0 +1,366 @@
+"""One model turn without the transport: the prompt, the reply schema, parsing, verification.
+
+Kept apart from the OpenAI adapter so everything here is plain functions over the project's
+own types (and tested without HTTP).
+
+Trust but verify, the rules applied to every reply:
+
+* **Evidence** counts only when it occurs in the candidate's newest answer after whitespace and
+  case are normalised (surrounding quote marks and a trailing ellipsis are ignored), is at least
+  two words long, and does not itself talk to the grader (``signals.ADDRESSES_GRADER``).
+  Anything else is dropped.
+* A **score above 1** left with no real evidence is capped at 1. A 1 without real evidence
+  rests on the answer's first sentence that does not talk to the grader (the grade model
+  requires some evidence); an answer with no such sentence gets 0. Each cap is
+  recorded in the assessment's notes, which the transcript keeps.
+* A **probe** is kept only when it is a question (contains "?"), is not a repeat of one already
+  asked, is at most ``MAX_PROBE_CHARS`` long, is about this question (it mentions one of the
+  rubric's topic terms, or shares a content word of five letters or more with the question and
+  its rubric text) and is about its dimension (a cue word from ``DIMENSION_CUES``, or a content
+  word shared with that dimension's rubric text and bank probes). Otherwise it is dropped and
+  the interview asks the bank's probe. (The interview also ignores a kept probe whose dimension
+  is not the one the policy picked.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent import signals
+from agent.backend import SuggestedProbe, TurnRequest
+from agent.evidence import mentions
+from agent.grade import DimensionGrade, Grade
+from agent.prompts import render
+from agent.rubric import DIMENSIONS, Dimension, Rubric
+
+ANSWER_TAG = "candidate_answer"
+HISTORY_TAG = "conversation"
+MIN_QUOTE_WORDS = 2
+MAX_PROBE_CHARS = 400
+FALLBACK_EVIDENCE_CHARS = 160
+GRADER_NAME = "openai"
+
+DIMENSION_CUES: dict[Dimension, re.Pattern[str]] = {
+    Dimension.DEFINITION: re.compile(
+        r"\b(defin\w*|what (is|are|does|exactly)|mean\w*|explain\w*|how (does|do|is|are)|"
+        r"works?|work\w*|describe|precise\w*|exactly|concept|differ\w*|distinguish\w*)\b",
+        re.IGNORECASE,
+    ),
+    Dimension.IMPLICATION: re.compile(
+        r"\b(implica\w*|consequen\w*|chang\w*|affect\w*|impact\w*|in practice|matter\w*|"
+        r"so what|mean for|means for|effect\w*|downstream|evaluat\w*|decid\w*|decision\w*|"
+        r"what happens|why does|why would|influenc\w*|result\w* in)\b",
+        re.IGNORECASE,
+    ),
+    Dimension.EXAMPLE: re.compile(
+        r"\b(example\w*|case|project\w*|time when|a time|real|concrete\w*|production|"
+        r"at work|instance|walk me through|experience\w*|dataset\w*|specific\w*|numbers?|"
+        r"when did you|have you|you (used|built|saw|ran|shipped|worked|handled|did))\b",
+        re.IGNORECASE,
+    ),
+    Dimension.TRADEOFF: re.compile(
+        r"\b(trade[- ]?offs?|costs?|costly|downsides?|drawbacks?|limit\w*|when would you not|"
+        r"not use|instead|price|risk\w*|worse|give up|avoid|expensive|cheaper|disadvantage\w*|"
+        r"weakness\w*|fail\w*|break\w* down|pay|sacrific\w*|alternative\w*|versus|vs)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+# --- the prompt -------------------------------------------------------------------------------
+
+
+class DimensionBrief(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    meaning: str
+    level2: str
+    level3: str
+
+
+def build_messages(rubric: Rubric, request: TurnRequest) -> list[dict[str, str]]:
+    """The system and user messages for one turn (rendered from prompts/*.j2)."""
+    tie_order = ", ".join(d.value for d in DIMENSIONS)
+    system = render(
+        "system.j2", answer_tag=ANSWER_TAG, history_tag=HISTORY_TAG, tie_order=tie_order
+    )
+    dimensions = [
+        DimensionBrief(
+            name=d.value,
+            meaning=rubric.dimension(d).meaning,
+            level2=rubric.dimension(d).level2,
+            level3=rubric.dimension(d).level3,
+        )
+        for d in DIMENSIONS
+    ]
+    user = render(
+        "turn.j2",
+        rubric=rubric,
+        dimensions=dimensions,
+        history=request.history,
+        history_tag=HISTORY_TAG,
+        answer_tag=ANSWER_TAG,
+        best={d.value: request.best.get(d, 0) for d in DIMENSIONS},
+        set_aside=[d.value for d in request.set_aside],
+        already_asked=request.already_asked,
+        asked=request.asked,
+        answer=request.answer,
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+# --- the reply --------------------------------------------------------------------------------
+
+
+class ReplyGrade(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    score: Annotated[int, Field(ge=0, le=3, strict=True)]
+    evidence: list[str] = Field(default_factory=list)
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class ReplyGrades(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    definition: ReplyGrade
+    implication: ReplyGrade
+    example: ReplyGrade
+    tradeoff: ReplyGrade
+
+    def get(self, dim: Dimension) -> ReplyGrade:
+        grade: ReplyGrade = getattr(self, dim.value)
+        return grade
+
+
+class ReplyProbe(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    dimension: Dimension
+    text: str
+
+
+class ModelReply(BaseModel):
+    """What the model must return (validated whatever the server claims to enforce)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    grades: ReplyGrades
+    probe: ReplyProbe | None = None
+
+
+def _dimension_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "score": {"type": "integer", "enum": [0, 1, 2, 3]},
+            "evidence": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "reason": {"type": "string"},
+        },
+        "required": ["score", "evidence", "reason"],
+        "additionalProperties": False,
+    }
+
+
+def reply_schema() -> dict[str, Any]:
+    """The JSON schema sent as ``response_format`` (strict-mode compatible)."""
+    return {
+        "type": "object",
+        "properties": {
+            "grades": {
+                "type": "object",
+                "properties": {d.value: _dimension_schema() for d in DIMENSIONS},
+                "required": [d.value for d in DIMENSIONS],
+                "additionalProperties": False,
+            },
+            "probe": {
+                "type": "object",
+                "properties": {
+                    "dimension": {"type": "string", "enum": [d.value for d in DIMENSIONS]},
+                    "text": {"type": "string"},
+                },
+                "required": ["dimension", "text"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["grades", "probe"],
+        "additionalProperties": False,
+    }
+
+
+class ReplyError(Exception):
+    """A reply that cannot be used as it is (worth asking again)."""
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+def extract_json(content: str) -> object:
+    """The JSON object in a reply: the whole text, a fenced block, or the first ``{...}``.
+
+    Raises:
+        ReplyError: no JSON object in the text.
+    """
+    text = content.strip()
+    candidates = [text]
+    candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", text):
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    raise ReplyError("the reply is not JSON")
+
+
+def parse_reply(content: str) -> ModelReply:
+    """Parse and validate a reply.
+
+    Raises:
+        ReplyError: not JSON, or JSON that does not fit the schema.
+    """
+    raw = extract_json(content)
+    try:
+        return ModelReply.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise ReplyError(f"the reply does not fit the schema: {loc}: {err['msg']}") from None
+
+
+# --- verification -----------------------------------------------------------------------------
+
+_QUOTE_MARKS = "\"'“”‘’`«»"
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed, case folded: how quotes are compared with the answer."""
+    return " ".join(text.split()).casefold()
+
+
+def _clean_quote(quote: str) -> str:
+    q = normalise(quote).strip(_QUOTE_MARKS + " ")
+    for tail in ("...", "…"):
+        q = q.removesuffix(tail).removeprefix(tail)
+    return q.strip(_QUOTE_MARKS + " ")
+
+
+def real_evidence(quotes: list[str], answer: str) -> tuple[list[str], list[str]]:
+    """Split a grade's quotes into those found in the answer and those dropped."""
+    haystack = normalise(answer)
+    kept: list[str] = []
+    dropped: list[str] = []
+    for quote in quotes:
+        q = _clean_quote(quote)
+        if (
+            len(q.split()) >= MIN_QUOTE_WORDS
+            and q in haystack
+            and not signals.ADDRESSES_GRADER.search(q)
+        ):
+            kept.append(quote.strip())
+        elif quote.strip():
+            dropped.append(quote.strip())
+    return kept, dropped
+
+
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _opening_words(answer: str) -> str:
+    """What a capped 1 rests on: the first sentence that does not talk to the grader."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.strip()):
+        if sentence.strip() and not signals.ADDRESSES_GRADER.search(sentence):
+            return sentence.strip()[:FALLBACK_EVIDENCE_CHARS]
+    return ""
+
+
+def verify_grade(reply: ModelReply, answer: str) -> tuple[Grade, list[str]]:
+    """The reply's grades with unbacked evidence dropped and unbacked scores capped."""
+    notes: list[str] = []
+    grades: dict[Dimension, DimensionGrade] = {}
+    start = _opening_words(answer)
+    for dim in DIMENSIONS:
+        given = reply.grades.get(dim)
+        kept, dropped = real_evidence(given.evidence, answer)
+        score, reason = given.score, given.reason
+        if score > 1 and not kept:
+            why = f'"{_short(dropped[0])}" is not in the answer' if dropped else "no quote given"
+            notes.append(f"{dim.value}: the model's {score} was capped at 1 ({why})")
+            score, reason = 1, f"capped at 1: the model's evidence is not in the answer. {reason}"
+        if score >= 1 and not kept:
+            if not start:
+                score, reason = 0, f"nothing in the answer to quote. {reason}"
+            else:
+                kept = [start]
+        grades[dim] = DimensionGrade(score=score, evidence=kept if score else [], reason=reason)
+    return Grade.from_dimensions(grades, GRADER_NAME, []), notes
+
+
+_CONTENT_WORD = re.compile(r"[a-z][a-z-]{4,}")
+_GENERIC = frozenset(
+    """about above after again against answer answers because before being below between
+    candidate could does doing during every example exactly first other their there these
+    thing things think those through under until what when where which while would should
+    question questions really something""".split()  # noqa: SIM905
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in _CONTENT_WORD.findall(text.casefold()) if w not in _GENERIC}
+
+
+def _dimension_words(rubric: Rubric, dim: Dimension) -> set[str]:
+    spec = rubric.dimension(dim)
+    return _content_words(" ".join([spec.meaning, spec.level2, spec.level3, *spec.probes]))
+
+
+def _topic_words(rubric: Rubric) -> set[str]:
+    return _content_words(rubric.question).union(*(_dimension_words(rubric, d) for d in DIMENSIONS))
+
+
+def check_probe(
+    probe: ReplyProbe | None, rubric: Rubric, request: TurnRequest
+) -> tuple[SuggestedProbe | None, str | None]:
+    """The model's probe if it passes the checks, else None and why it was dropped."""
+    if probe is None:
+        return None, None
+    text = " ".join(probe.text.split())
+    asked = {normalise(t) for t in [*request.already_asked, request.asked]}
+    words = _content_words(text)
+    problem = None
+    if "?" not in text:
+        problem = "not a question"
+    elif len(text) > MAX_PROBE_CHARS:
+        problem = "too long"
+    elif normalise(text) in asked:
+        problem = "already asked"
+    elif not (mentions(rubric.compiled_terms, text) or words & _topic_words(rubric)):
+        problem = "nothing to do with the question"
+    elif not (
+        DIMENSION_CUES[probe.dimension].search(text)
+        or words & _dimension_words(rubric, probe.dimension)
+    ):
+        problem = f"nothing to do with {probe.dimension.value}"
+    if problem:
+        return None, f"the model's probe was replaced by a bank probe ({problem})"
+    return SuggestedProbe(dimension=probe.dimension, text=text), None
+
+
+def verify(
+    reply: ModelReply, rubric: Rubric, request: TurnRequest
+) -> tuple[Grade, SuggestedProbe | None, list[str]]:
+    """Apply every trust-but-verify rule to a parsed reply."""
+    grade, notes = verify_grade(reply, request.answer)
+    probe, why = check_probe(reply.probe, rubric, request)
+    if why:
+        notes.append(why)
+    return grade, probe, notes

@@ -1,0 +1,329 @@
+"""The model backend over any OpenAI-compatible chat-completions endpoint.
+
+This is the only module that imports ``openai``. One turn is one call in the common case: the
+rendered prompt (``agent.llm_turn``) asks for the grades and the next probe together.
+
+Who retries what:
+
+* The SDK retries transport faults itself (429 honouring Retry-After, 5xx, timeouts,
+  connection errors), ``max_retries`` times.
+* One tenacity policy, here, retries what the SDK cannot see: a reply that is not valid JSON or
+  does not fit the schema, a refusal, a reply cut off at ``max_tokens``. The retry tells the
+  model what was wrong with its previous reply.
+* Structured output is negotiated once per backend instance: ``json_schema`` first; an error
+  naming ``response_format``/``json_schema`` (llama-cpp-python answers a 500 carrying its
+  validation error) switches to ``{"type": "json_object", "schema": ...}``, and a rejection of
+  that to plain prompting. Until a mode has worked once, requests go out without SDK retries,
+  so a rejection costs one call rather than ``1 + max_retries``; any other failure of such a
+  request is sent again with the SDK's retries. Every reply is validated whatever the server
+  claims to enforce.
+
+When all of that fails, the turn is graded by the offline grader and marked ``fallback``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from agent.backend import Assessment, TurnRequest, Usage
+from agent.llm_cache import CachedReply, ReplyCache, cache_key
+from agent.llm_config import LLMConfig
+from agent.llm_turn import ModelReply, ReplyError, build_messages, parse_reply, reply_schema, verify
+from agent.offline_grader import OfflineGrader
+from agent.rubric import Rubric
+
+Mode = Literal["json_schema", "json_object", "prompt"]
+_NEXT_MODE: dict[Mode, Mode] = {"json_schema": "json_object", "json_object": "prompt"}
+SCHEMA_NAME = "turn_assessment"
+
+
+def default_retrying(reply_retries: int) -> Retrying:
+    """The one retry policy for unusable replies: a few quick attempts, then give up."""
+    return Retrying(
+        retry=retry_if_exception_type(ReplyError),
+        stop=stop_after_attempt(1 + reply_retries),
+        wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    )
+
+
+def _rejects_format(exc: openai.APIStatusError) -> bool:
+    """An error complaining about response_format (the server cannot do this mode).
+
+    OpenAI-style servers answer 400; FastAPI-based ones 422; llama-cpp-python 0.3 wraps its
+    request validation error in a 500.
+    """
+    if exc.status_code not in (400, 422, 500):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return any(word in text for word in ("response_format", "json_schema", "json_object"))
+
+
+def _transient(exc: openai.APIStatusError) -> bool:
+    """A status the SDK would have retried (so the request deserves its retries)."""
+    return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+
+
+def _response_format(mode: Mode) -> dict[str, Any] | None:
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": SCHEMA_NAME, "schema": reply_schema(), "strict": True},
+        }
+    if mode == "json_object":
+        return {"type": "json_object", "schema": reply_schema()}
+    return None
+
+
+def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
+    out: list[ChatCompletionMessageParam] = []
+    for m in messages:
+        if m["role"] == "system":
+            out.append({"role": "system", "content": m["content"]})
+        elif m["role"] == "assistant":
+            out.append({"role": "assistant", "content": m["content"]})
+        else:
+            out.append({"role": "user", "content": m["content"]})
+    return out
+
+
+class BackendFailure(Exception):
+    """The model could not grade this turn (after every retry)."""
+
+
+class OpenAIBackend:
+    """Grades answers and words probes with a model behind an OpenAI-compatible endpoint.
+
+    Args:
+        config: model, endpoint, key, timeouts and retry counts.
+        client: an ``openai.OpenAI`` to use instead of building one (tests, custom transports).
+        retrying: the tenacity policy for unusable replies (tests pass one that does not sleep).
+        cache: a reply cache (None: always call).
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        client: openai.OpenAI | None = None,
+        retrying: Retrying | None = None,
+        cache: ReplyCache | None = None,
+    ) -> None:
+        if not config.model:
+            raise ValueError("the openai backend needs a model")
+        self.model: str | None = config.model
+        self._model = config.model
+        self._config = config
+        self._client = client or openai.OpenAI(
+            api_key=config.api_key.get_secret_value() if config.api_key else None,
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+        )
+        self._retrying = retrying or default_retrying(config.reply_retries)
+        self._cache = cache
+        self._offline = OfflineGrader()
+        self._lock = threading.Lock()
+        self._mode: Mode = "json_schema"
+        self._confirmed = False
+        """True once a request in the current mode succeeded (no more negotiation)."""
+        if config.structured_output != "auto":
+            self._mode = config.structured_output
+            self._confirmed = True
+        self.usage = Usage()
+        """Running total over every turn this instance graded."""
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(model={self._model!r}, base_url={self._config.base_url!r})"
+
+    @property
+    def mode(self) -> Mode:
+        """The structured-output mode in use (after any negotiation)."""
+        return self._mode
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
+        """Grade one answer and word the next probe; falls back to offline grading."""
+        messages = build_messages(rubric, request)
+        spent: list[Usage] = []
+        try:
+            reply = self._reply(messages, spent)
+        except BackendFailure as exc:
+            usage = sum(spent, Usage())
+            self._add(usage)
+            grade = self._offline.grade(rubric, request.answer)
+            note = f"the model backend failed ({exc}); this turn was graded offline"
+            return Assessment(grade=grade, fallback=True, notes=[note], usage=usage)
+        usage = sum(spent, Usage())
+        self._add(usage)
+        grade, probe, notes = verify(reply, rubric, request)
+        return Assessment(grade=grade, probe=probe, notes=notes, usage=usage)
+
+    def _add(self, usage: Usage) -> None:
+        with self._lock:
+            self.usage = self.usage + usage
+
+    def _parameters(self) -> dict[str, object]:
+        return {
+            "temperature": self._config.temperature,
+            "max_tokens": self._config.max_tokens,
+            "schema": SCHEMA_NAME,
+        }
+
+    def _reply(self, messages: list[dict[str, str]], spent: list[Usage]) -> ModelReply:
+        key = None
+        if self._cache is not None:
+            key = cache_key(self._model, self.base_url, messages, self._parameters())
+            hit = self._cache.get(key)
+            if hit is not None:
+                try:
+                    reply = parse_reply(hit.content)
+                except ReplyError:
+                    pass
+                else:
+                    spent.append(
+                        Usage(
+                            cached=1,
+                            prompt_tokens=hit.prompt_tokens,
+                            completion_tokens=hit.completion_tokens,
+                        )
+                    )
+                    return reply
+        previous: list[dict[str, str]] = []
+
+        def attempt() -> tuple[ModelReply, _Raw]:
+            raw = self._call(messages + previous, spent)
+            try:
+                return _check(raw), raw
+            except ReplyError as exc:
+                said = [{"role": "assistant", "content": raw.content}] if raw.content else []
+                previous[:] = [
+                    *said,
+                    {
+                        "role": "user",
+                        "content": f"That reply could not be used: {exc}. Reply again with "
+                        "only the JSON object described above.",
+                    },
+                ]
+                raise
+
+        try:
+            reply, raw = self._retrying.copy()(attempt)
+        except ReplyError as exc:
+            raise BackendFailure(str(exc)) from exc
+        except RetryError as exc:  # an injected policy without reraise=True
+            raise BackendFailure(str(exc.last_attempt.exception())) from exc
+        except openai.OpenAIError as exc:
+            raise BackendFailure(_describe(exc)) from exc
+        if self._cache is not None and key is not None:
+            self._cache.put(key, raw.cached())
+        return reply
+
+    def _call(self, messages: list[dict[str, str]], spent: list[Usage]) -> _Raw:
+        """One chat completion, after negotiating the structured-output mode if need be."""
+        sdk_retries = False
+        while True:
+            mode = self._mode
+            probing = not self._confirmed and not sdk_retries
+            client = self._client.with_options(max_retries=0) if probing else self._client
+            response_format = _response_format(mode)
+            extra = {"response_format": response_format} if response_format else None
+            spent.append(Usage(calls=1))
+            try:
+                completion = client.chat.completions.create(
+                    model=self._model,
+                    messages=_typed(messages),
+                    temperature=self._config.temperature,
+                    max_tokens=self._config.max_tokens,
+                    extra_body=extra,
+                )
+            except openai.APIStatusError as exc:
+                if mode in _NEXT_MODE and _rejects_format(exc):
+                    with self._lock:
+                        if self._mode == mode:
+                            self._mode = _NEXT_MODE[mode]
+                    continue
+                if probing and _transient(exc):
+                    sdk_retries = True
+                    continue
+                raise
+            except (openai.APIConnectionError, openai.APITimeoutError):
+                if probing:
+                    sdk_retries = True
+                    continue
+                raise
+            break
+        with self._lock:
+            if self._mode == mode:
+                self._confirmed = True
+        used = completion.usage
+        prompt = used.prompt_tokens if used else 0
+        completion_tokens = used.completion_tokens if used else 0
+        spent.append(Usage(prompt_tokens=prompt, completion_tokens=completion_tokens))
+        if not completion.choices:
+            return _Raw("", None, None, prompt, completion_tokens)
+        choice = completion.choices[0]
+        return _Raw(
+            choice.message.content or "",
+            getattr(choice.message, "refusal", None),
+            choice.finish_reason,
+            prompt,
+            completion_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """What came back from one call, before any judgement."""
+
+    content: str
+    refusal: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+
+    def cached(self) -> CachedReply:
+        return CachedReply(
+            content=self.content,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+        )
+
+
+def _check(raw: _Raw) -> ModelReply:
+    """The parsed reply, or ReplyError for anything worth asking again."""
+    if raw.refusal:
+        raise ReplyError(f"the model refused: {raw.refusal}")
+    if raw.finish_reason == "length":
+        raise ReplyError("the reply was cut off at max_tokens")
+    if not raw.content.strip():
+        raise ReplyError("the reply is empty")
+    return parse_reply(raw.content)
+
+
+def _describe(exc: openai.OpenAIError) -> str:
+    """A one-line reason that never carries request headers (so never the key)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "cannot reach the server"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    return type(exc).__name__

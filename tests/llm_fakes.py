@@ -1,0 +1,107 @@
+"""Shared pieces for the respx-mocked model tests: canned chat completions and a backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
+
+from agent.llm_config import LLMConfig
+from agent.llm_turn import ReplyError
+from agent.openai_backend import OpenAIBackend
+from agent.rubric import DIMENSIONS
+
+BASE_URL = "http://llm.test/v1"
+CHAT_URL = f"{BASE_URL}/chat/completions"
+SECRET = "sk-test-DO-NOT-LEAK-4242"
+
+
+def no_sleep_retrying(attempts: int = 3) -> Retrying:
+    """The adapter's retry policy without the waiting."""
+    return Retrying(
+        retry=retry_if_exception_type(ReplyError),
+        stop=stop_after_attempt(attempts),
+        wait=wait_none(),
+        reraise=True,
+    )
+
+
+def config(**overrides: Any) -> LLMConfig:
+    settings: dict[str, Any] = {
+        "backend": "openai",
+        "model": "test-model",
+        "base_url": BASE_URL,
+        "api_key": SecretStr(SECRET),
+        "max_retries": 1,
+        "timeout": 5.0,
+    }
+    settings.update(overrides)
+    return LLMConfig(**settings)
+
+
+def backend(attempts: int = 3, **overrides: Any) -> OpenAIBackend:
+    return OpenAIBackend(config(**overrides), retrying=no_sleep_retrying(attempts))
+
+
+def reply_json(
+    scores: Mapping[str, int] | None = None,
+    evidence: Mapping[str, list[str]] | None = None,
+    probe: tuple[str, str] | None = ("implication", "What does that change in practice?"),
+) -> str:
+    """A model reply in the schema; evidence defaults to none (so scores above 0 need it)."""
+    scores = scores or {}
+    evidence = evidence or {}
+    grades = {
+        d.value: {
+            "score": scores.get(d.value, 0),
+            "evidence": evidence.get(d.value, []),
+            "reason": f"{d.value} reason",
+        }
+        for d in DIMENSIONS
+    }
+    body: dict[str, Any] = {"grades": grades}
+    if probe is not None:
+        body["probe"] = {"dimension": probe[0], "text": probe[1]}
+    return json.dumps(body)
+
+
+def completion(
+    content: str | None,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    prompt_tokens: int = 900,
+    completion_tokens: int = 150,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if refusal is not None:
+        message["refusal"] = refusal
+    body = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    return httpx.Response(status, json=body, headers=dict(headers or {}))
+
+
+def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+    body = {"error": {"message": message, "type": "invalid_request_error", "code": status}}
+    return httpx.Response(status, json=body, headers=dict(headers or {}))
+
+
+def sent(route: Any, n: int = 0) -> dict[str, Any]:
+    """The JSON body of the n-th request a respx route received."""
+    body: dict[str, Any] = json.loads(route.calls[n].request.content)
+    return body
