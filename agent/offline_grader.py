@@ -157,7 +157,8 @@ def _grade_conceptual(
         score, hits, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
-    attempt = _first([s for s in answer.on_topic if s.text not in taken], cue)
+    candidates = [s for s in answer.on_topic if s.text not in taken and not s.text.endswith("?")]
+    attempt = _first(candidates, cue)
     if attempt is not None:
         return DimensionGrade(
             score=1, evidence=[attempt.text], reason=f"on topic but vague; a 2 needs: {spec.level2}"
@@ -180,7 +181,7 @@ def _stories(answer: _Answer) -> list[_Story]:
     stories: list[_Story] = []
     usable = answer.sentences
     for i, s in enumerate(usable):
-        real = bool(signals.REAL_WORK.search(s.text))
+        real = bool(signals.REAL_WORK.search(s.text)) and not signals.NOT_EXPERIENCE.search(s.text)
         if not real and not signals.HYPOTHETICAL.search(s.text):
             continue
         block = [s]
@@ -223,12 +224,15 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
             continue
         have = _specifics(story.text)
         shown = [k for k, v in have.items() if v]
-        story_points = [p for p, h in hits.solid if set(h.sentences) & set(story.sentences)]
+        story_points = [
+            p for p in spec.points if answer.index.find(p.compiled, within=inside) is not None
+        ]
         specific = have["numbers"] or have["a constraint"]
         vague = bool(signals.VAGUE_OUTCOME.search(story.text)) and not have["numbers"]
         if story.real_work:
             grounded = have["numbers"] or (have["a constraint"] and have["a decision"])
-            concrete = grounded and (have["a domain"] or bool(story_points))
+            data = have["a domain"] or bool(signals.DATA_WORDS.search(story.text))
+            concrete = grounded and (data or bool(story_points))
         else:
             concrete = have["a domain"] and (specific or have["a decision"] or bool(story_points))
         score = 2 if concrete and not vague else 1
@@ -292,6 +296,7 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         if signals.STRONG_LIMIT.search(s.text)
         and signals.COST_NOUN.search(s.text)
         and not signals.lists_alternatives(s.text)
+        and hedge_count(s.text) < HEAVY_HEDGING
     ]
     decided = [s for s in generic if signals.CONDITION.search(s.text)]
     if decided:
@@ -317,11 +322,7 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
 def _apply_misconceptions(
     rubric: Rubric, answer: _Answer, grades: dict[Dimension, DimensionGrade]
 ) -> None:
-    """Cap a dimension whose answer states something confidently wrong.
-
-    At 1 when the answer also makes a correct point elsewhere (partly right), at 0 when the
-    wrong claim is all there is.
-    """
+    """Cap at 1 a dimension whose answer states something confidently wrong."""
     for wrong in rubric.misconceptions:
         hit = answer.index.find(wrong.compiled)
         if hit is None:
@@ -329,10 +330,8 @@ def _apply_misconceptions(
         current = grades[wrong.dimension]
         wrong_spans = [s.text for s in hit.sentences]
         elsewhere = [e for e in current.evidence if e not in wrong_spans]
-        cap = 1 if elsewhere and current.score >= 1 else 0
-        score = min(current.score, cap)
         grades[wrong.dimension] = DimensionGrade(
-            score=score,
+            score=min(current.score, 1),
             evidence=wrong_spans + elsewhere,
             reason=f"states something wrong: {wrong.says}",
         )

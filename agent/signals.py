@@ -67,12 +67,21 @@ VAGUE_OUTCOME = _rx(
 )
 
 HYPOTHETICAL = _rx(
-    r"\b(for example|for instance|e\.g\.|say you|say we|say your|let's say|lets say|suppose|"
-    r"imagine|consider (a|an|the)|like if|picture a|take (a|an) )"
+    r"\b(for example|for instance|e\.g\.|let's say|lets say|suppose|imagine|consider (a|an|the)|"
+    r"like if|picture (a|an|the)|for something like)\b|"
+    r"\bsay,? (a|an|the|it|it's|there|that|on|for|in|we|you|your|our)\b|"
+    r"^(take|consider|picture|imagine)\b"
+)
+
+# Not a story from real work: the experience is denied, wished for or only imagined.
+NOT_EXPERIENCE = _rx(
+    r"\b(haven't|have not|hasn't|never (actually |really )?(done|used|had|worked|built|seen)|"
+    r"don't think (i|we)('ve| have)|not sure (i|we)('ve| have)|if (i|we) (had|were)|"
+    r"(should|would|could) have|(i|we)('d| would) (probably )?(have|use|start|go|pick|want))\b"
 )
 
 NUMBER = _rx(
-    r"(\d+(?:[.,]\d+)?\s?(%|percent|k\b|m\b|ms\b|x\b|million|billion|thousand|hours?|days?|"
+    r"((?<![A-Za-z])\d+(?:[.,]\d+)?\s?(%|percent|k\b|m\b|ms\b|x\b|million|billion|thousand|hours?|days?|"
     r"weeks?|months?|years?|rows|features|trees|points|pp\b)?|\b(half|double|twice|triple|"
     r"two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred|"
     r"hundreds|thousands|millions|dozens?)\b)"
@@ -87,10 +96,15 @@ DOMAIN = _rx(
     r"products?|catalog\w*|queries|sessions?|conversions?|revenue|housing|house prices|"
     r"students?|employees?|store\w*|warehouses?|shop\w*|e-?commerce|telecom|energy|"
     r"manufactur\w*|defects?|machines?|equipment|weather|traffic|lending|underwriting|"
-    r"dataset|data set|table|logs?|records|rows|labels?|cohorts?|segments?|surveys?|"
-    r"readings|payments?|invoices?|call center|support|app|website|platform|marketplace|"
+    r"payments?|invoices?|call center|support|app|website|platform|marketplace|"
     r"game\w*|players?|videos?|songs?|articles?|news|documents?|contracts?|vendors?|"
     r"suppliers?|routes?|trucks?|flights?|hotels?|bookings?|restaurants?|menus?)\b"
+)
+
+# Data words: concrete in a story from real work ("we had 60k rows"), not in a hypothetical.
+DATA_WORDS = _rx(
+    r"\b(dataset|data set|table|logs?|records|rows|labels?|cohorts?|segments?|surveys?|"
+    r"readings|samples|examples|features|columns)\b"
 )
 
 CONSTRAINT = _rx(
@@ -142,10 +156,11 @@ COST_NOUN = _rx(
 # Talk about a tradeoff at all, however vague ("it depends", "there are pros and cons").
 TRADEOFF_GESTURE = _rx(
     r"\b(trade-?offs?|downsides?|costs?|costly|expensive|drawbacks?|limitations?|"
-    r"careful|the catch|not always|pros and cons|wouldn't use|would not use|"
+    r"the catch|not always|pros and cons|wouldn't use|would not use|"
     r"don't use|do not use|avoid|unless|overkill|not worth|at the expense|"
-    r"disadvantages?|risk|it (really |all |kind of )?depends|that depends|"
-    r"depends on (the |your )?(use case|problem|business|situation|context|case|data))\b"
+    r"disadvantages?|risk|(it|that) (really |all |kind of )?depends(?=\s*[.,;!?]|\s*$)|"
+    r"lose (a bit of|some|a lot of) (data|rows|signal)|less data|next time (i|we)'?d|"
+    r"worked around|the price)\b"
 )
 
 # An explicit cost (a negation alone is not one).
@@ -161,8 +176,12 @@ STRONG_LIMIT = _rx(
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 
 
+_MAYBE = re.compile(r"\b(could|can|might|may|or even|also)\b", re.IGNORECASE)
+
+
 def lists_alternatives(text: str) -> bool:
-    return len(_OR.findall(text)) >= 3
+    ors = len(_OR.findall(text))
+    return ors >= 3 or (ors >= 1 and text.count(",") >= 3 and bool(_MAYBE.search(text)))
 
 
 CONDITION = _rx(
@@ -172,12 +191,13 @@ CONDITION = _rx(
 )
 
 THIN_DEFINITION = _rx(
-    r"\b(is|are|means|mean|refers? to|is when|is basically|works by|is about|is like|"
+    r"['’]s\b|\b(is|are|means|mean|refers? to|is when|is basically|works by|is about|is like|"
     r"are like|has to do with|describes?|measures?)\b"
 )
 THIN_IMPLICATION = _rx(
     r"\b(therefore|which means|that means|this means|matters?|important|affects?|in practice|"
     r"useful (for|when|to)|helps? (you|with|to)|impact\w*|consequences?|leads? to|results? in|"
     r"so (you|we|i)('d| would| need| have| should| can)|you (need|have) to|we (need|have) to|"
-    r"changes (how|what|the way)|the point is|the practical)\b"
+    r"changes (how|what|the way)|the point is|the practical|that's why|so the fix|"
+    r"you should|robust (to|against)|so (we|i) (moved|switched|used|added|dropped))\b"
 )

@@ -36,8 +36,9 @@ FUNCTION_WORDS = frozenset(
 )
 
 HEDGES = re.compile(
-    r"\b(maybe|perhaps|probably|possibly|i think|i guess|i believe|kind of|sort of|not sure|"
-    r"something like|i'm not certain|if i remember|roughly speaking|more or less)\b",
+    r"\b(maybe|perhaps|probably|possibly|(?<!way )i think|i guess|i believe|kind of|sort of|"
+    r"not sure|i'm not certain|if i remember|roughly speaking|more or less|i dunno|no idea|"
+    r"not really sure)\b",
     re.IGNORECASE,
 )
 
@@ -103,25 +104,31 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_COPULA = re.compile(r"\b(is|are|was|were|means)\b|['’]s\b|\s=\s?|\s?=\s", re.IGNORECASE)
+_FORMULA = re.compile(r"\w\s*=\s*[\w(]|\w\s*/\s*\(?\w")
+
+
 def is_real_sentence(sentence: Sentence) -> bool:
     """True when the sentence reads as reasoning rather than a bare list of terms.
 
     A buzzword list ("bagging, bootstrap, OOB, Gini, variance") has many short comma-separated
     fragments and almost no function words; a sentence that explains something has both words
-    that carry content and the small words that connect them.
+    that carry content and the small words that connect them. Short claims count when they
+    assert something ("That's underfitting.", "Precision = TP / (TP + FP)").
     """
-    words = [w.lower() for w in sentence.words]
+    words = [w.lower().replace("’", "'") for w in sentence.words]
+    function = sum(1 for w in words if w in FUNCTION_WORDS)
     if len(words) < 4:
-        return False
-    function = sum(1 for w in words if w.replace("’", "'") in FUNCTION_WORDS)
-    if function < 1:
+        asserts = _COPULA.search(sentence.text) or _FORMULA.search(sentence.text)
+        return len(words) >= 2 and bool(asserts)
+    if function < 1 and not _FORMULA.search(sentence.text):
         return False
     fragments = [f for f in re.split(r"[,/|]", sentence.text) if f.strip()]
     if len(fragments) >= 4:
         short = sum(1 for f in fragments if len(_WORD.findall(f)) <= 3)
         if short / len(fragments) >= 0.7 and function / len(words) < 0.25:
             return False
-    return function / len(words) >= 0.12
+    return function / len(words) >= 0.08 or bool(_FORMULA.search(sentence.text))
 
 
 def hedge_count(text: str) -> int:
