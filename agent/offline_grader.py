@@ -105,11 +105,16 @@ class _PointHits:
         return [(p, h) for p, h in self.solid if p.level == 3]
 
 
-def _point_hits(dim: DimensionRubric, index: SentenceIndex, answer_hedges: int) -> _PointHits:
+def _point_hits(
+    dim: DimensionRubric,
+    index: SentenceIndex,
+    answer_hedges: int,
+    within: Sequence[int] | None = None,
+) -> _PointHits:
     solid: list[tuple[Point, Hit]] = []
     hedged: list[tuple[Point, Hit]] = []
     for point in dim.points:
-        hit = index.find(point.compiled)
+        hit = index.find(point.compiled, within=within)
         if hit is None:
             continue
         (hedged if _hedged(hit, answer_hedges) else solid).append((point, hit))
@@ -135,6 +140,17 @@ def _from_points(
     return None
 
 
+_QUESTION = re.compile(
+    r"^(is|are|does|do|did|can|could|would|should|what|how|why|which|isn't|aren't|doesn't)\b.*\?$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _asks(text: str) -> bool:
+    """A question back to the interviewer ("Is it something to do with bagging?"), not uptalk."""
+    return bool(_QUESTION.match(text.strip()))
+
+
 def _first(sentences: Sequence[Sentence], pattern: re.Pattern[str]) -> Sentence | None:
     for s in sentences:
         if pattern.search(s.text):
@@ -157,7 +173,7 @@ def _grade_conceptual(
         score, hits, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
-    candidates = [s for s in answer.on_topic if s.text not in taken and not s.text.endswith("?")]
+    candidates = [s for s in answer.on_topic if s.text not in taken and not _asks(s.text)]
     attempt = _first(candidates, cue)
     if attempt is not None:
         return DimensionGrade(
