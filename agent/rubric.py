@@ -70,35 +70,77 @@ def literal_prefix(alternative: str) -> str | None:
     return prefix if len(prefix) >= 3 else None
 
 
+def literal_prefixes(alternative: str) -> tuple[str, ...] | None:
+    """Literal texts one of which every match of the alternative starts with, if known.
+
+    A plain prefix (``bootstrap\\w*``), or a leading group of plain words
+    (``(older|staler) data`` gives ``older``, ``staler``).
+    """
+    single = literal_prefix(alternative)
+    if single:
+        return (single,)
+    start = 3 if alternative.startswith("(?:") else 1
+    if not alternative.startswith("(") or (start == 1 and alternative.startswith("(?")):
+        return None
+    close = alternative.find(")")
+    inner = alternative[start:close]
+    if close < 0 or any(ch in inner for ch in "()[]\\") or alternative[close + 1 : close + 2] in (
+        "?",
+        "*",
+        "{",
+    ):
+        return None
+    found = [literal_prefix(part) for part in inner.split("|")]
+    return tuple(p for p in found if p) if all(found) else None
+
+
 @dataclass(frozen=True, eq=False)
 class CueGroup:
-    """A group of alternatives compiled into one pattern, with a cheap literal pre-filter.
+    """A group of alternatives compiled for speed.
 
-    When every alternative starts with known literal text, a sentence that contains none of
-    those texts cannot match, and the (slow) regex is not run on it.
+    Alternatives with a known literal start are compiled together and only run on a sentence
+    that contains one of those starts (a substring test is far cheaper than the regex); the
+    others are compiled into a second pattern that always runs.
     """
 
-    pattern: re.Pattern[str]
-    prefixes: tuple[str, ...] | None
+    filtered: re.Pattern[str] | None
+    prefixes: tuple[str, ...]
+    rest: re.Pattern[str] | None
     guard: bool = False
     """Every alternative is a whole-sentence guard (``^(?!...)``): it must hold in every
     sentence a two-sentence hit rests on, not just in one of them."""
 
     def search(self, text: str, lowered: str) -> bool:
-        if self.prefixes is not None and not any(p in lowered for p in self.prefixes):
-            return False
-        return self.pattern.search(text) is not None
+        if (
+            self.filtered is not None
+            and any(p in lowered for p in self.prefixes)
+            and self.filtered.search(text)
+        ):
+            return True
+        return self.rest is not None and self.rest.search(text) is not None
+
+
+def _join(alternatives: list[str]) -> re.Pattern[str] | None:
+    if not alternatives:
+        return None
+    return re.compile("|".join(f"(?:{_anchored(a)})" for a in alternatives), re.IGNORECASE)
 
 
 @functools.cache
 def compile_group(alternatives: tuple[str, ...]) -> CueGroup:
     """One matcher that matches where any alternative of the group does (memoised)."""
-    parts = [_anchored(a) for a in alternatives]
-    pattern = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
-    prefixes = [literal_prefix(a) for a in alternatives]
-    known = None if any(p is None for p in prefixes) else tuple(p for p in prefixes if p)
+    with_prefix: list[str] = []
+    prefixes: list[str] = []
+    rest: list[str] = []
+    for alternative in alternatives:
+        found = literal_prefixes(alternative)
+        if found:
+            with_prefix.append(alternative)
+            prefixes.extend(found)
+        else:
+            rest.append(alternative)
     guard = all(a.startswith("^(?!") for a in alternatives)
-    return CueGroup(pattern, known, guard)
+    return CueGroup(_join(with_prefix), tuple(dict.fromkeys(prefixes)), _join(rest), guard)
 
 
 Group = Annotated[list[str], Field(min_length=1)]
