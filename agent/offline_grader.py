@@ -168,7 +168,12 @@ def _grade_conceptual(
             a vague attempt at this one (a definition with "so" in it is not an implication).
     """
     spec = rubric.dimension(dim)
-    scored = _from_points(spec, _point_hits(spec, answer.index, answer.hedges), dim)
+    within = None
+    if dim is Dimension.DEFINITION and not rubric.definition_in_stories:
+        # The concept has to be stated, not inferred from what happened in a story.
+        told = {x.index for story in _stories(answer) if story.real_work for x in story.sentences}
+        within = [x.index for x in answer.sentences if x.index not in told]
+    scored = _from_points(spec, _point_hits(spec, answer.index, answer.hedges, within), dim)
     if scored is not None:
         score, hits, reason = scored
         return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)

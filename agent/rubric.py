@@ -84,10 +84,15 @@ def literal_prefixes(alternative: str) -> tuple[str, ...] | None:
         return None
     close = alternative.find(")")
     inner = alternative[start:close]
-    if close < 0 or any(ch in inner for ch in "()[]\\") or alternative[close + 1 : close + 2] in (
-        "?",
-        "*",
-        "{",
+    if (
+        close < 0
+        or any(ch in inner for ch in "()[]\\")
+        or alternative[close + 1 : close + 2]
+        in (
+            "?",
+            "*",
+            "{",
+        )
     ):
         return None
     found = [literal_prefix(part) for part in inner.split("|")]
@@ -246,6 +251,10 @@ class Rubric(_Strict):
     tradeoff: DimensionRubric
     misconceptions: list[Misconception] = Field(default_factory=list)
     senior_probes: Annotated[list[SeniorProbe], Field(min_length=4)]
+    definition_in_stories: bool = False
+    """Whether a story from the candidate's work can carry the definition. Usually not: the
+    concept has to be stated. Questions whose answer is a story (tell me about a project) say
+    true."""
     reference_answer: Annotated[str, Field(min_length=200)]
     weak_answer: Annotated[str, Field(min_length=30)]
 
