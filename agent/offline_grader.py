@@ -31,14 +31,14 @@ from agent.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
 from agent.text import Sentence, clean, hedge_count, is_real_sentence, split_sentences
 
 HEAVY_HEDGING = 2
-# What a 3 takes on a rubric-scored dimension: this many level-3 points, among at least
-# `need` + the extra points in all. Measured on the tuning suites (scripts/grader_diff.py):
-# candidates' definitions often touch one senior point in passing; interviewers want two.
-SENIOR_RULE: dict[Dimension, tuple[int, int]] = {
-    Dimension.DEFINITION: (1, 2),
-    Dimension.IMPLICATION: (1, 2),
-    Dimension.EXAMPLE: (1, 1),
-    Dimension.TRADEOFF: (1, 2),
+# What a 3 takes on a rubric-scored dimension: (level-3 points, extra points beyond `need`,
+# minimum points in all). Chosen on the tuning suites (scripts/grader_diff.py): a senior
+# point touched in passing, with little else around it, is still a solid mid-level answer.
+SENIOR_RULE: dict[Dimension, tuple[int, int, int]] = {
+    Dimension.DEFINITION: (1, 2, 0),
+    Dimension.IMPLICATION: (1, 2, 0),
+    Dimension.EXAMPLE: (1, 1, 0),
+    Dimension.TRADEOFF: (1, 2, 0),
 }
 STORY_SPAN = 6  # sentences after the one that opens an example that still belong to it
 
@@ -126,8 +126,8 @@ def _from_points(
 ) -> tuple[int, list[Hit], str] | None:
     """Score from the rubric's points alone; None when no point was made at all."""
     made = len(hits.solid)
-    senior_points, extra = SENIOR_RULE[which]
-    if made >= dim.need + extra and len(hits.senior) >= senior_points:
+    senior_points, extra, at_least = SENIOR_RULE[which]
+    if made >= max(dim.need + extra, at_least) and len(hits.senior) >= senior_points:
         said = "; ".join(p.says for p, _ in hits.senior[:1])
         return 3, [h for _, h in hits.solid], f"senior point made: {said}"
     if made >= dim.need:
