@@ -104,6 +104,7 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_LIST_SEPARATOR = re.compile(r"(?<!\d),(?!\d)|[/|]")
 _COPULA = re.compile(r"\b(is|are|was|were|means)\b|['’]s\b|\s=\s?|\s?=\s", re.IGNORECASE)
 _FORMULA = re.compile(r"\w\s*=\s*[\w(]|\w\s*/\s*\(?\w")
 
@@ -121,9 +122,10 @@ def is_real_sentence(sentence: Sentence) -> bool:
     if len(words) < 4:
         asserts = _COPULA.search(sentence.text) or _FORMULA.search(sentence.text)
         return len(words) >= 2 and bool(asserts)
+    fragments = [f for f in _LIST_SEPARATOR.split(sentence.text) if f.strip()]
     if function < 1 and not _FORMULA.search(sentence.text):
-        return False
-    fragments = [f for f in re.split(r"[,/|]", sentence.text) if f.strip()]
+        # "CatBoost handles categorical features." is a claim; "bagging, OOB, Gini" is not.
+        return len(fragments) == 1 and len(words) <= 12
     if len(fragments) >= 4:
         short = sum(1 for f in fragments if len(_WORD.findall(f)) <= 3)
         if short / len(fragments) >= 0.7 and function / len(words) < 0.25:
