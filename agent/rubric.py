@@ -154,6 +154,12 @@ Group = Annotated[list[str], Field(min_length=1)]
 def _validate_groups(groups: list[list[str]]) -> list[list[str]]:
     """Compile each group once (kept for grading); on failure, name the bad alternative."""
     for group in groups:
+        for alternative in group:
+            if any(ord(ch) < 32 for ch in alternative):
+                raise ValueError(
+                    f"{alternative!r} holds a control character: YAML double quotes turn "
+                    r"'\b' into a backspace; write regexes in single quotes"
+                )
         try:
             compile_group(tuple(group))
         except re.error:
