@@ -7,7 +7,8 @@ The YAML format is a contract (other suites are written in it):
   the policy's tie order, ``none`` when all four are 3);
 * a **dialogue case** (``candidate:``) runs through the whole loop; ``replies`` gives what the
   candidate says when a dimension is probed (a list is used in order, its last item repeats; a
-  dimension with no reply gets "I don't know.").
+  dimension with no reply gets "I don't know."). An optional ``known_failure: <reason>``
+  records a disagreement the grader is known to have with the labels (see ``DialogueCase``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class DialogueCase(_Strict):
     candidate: Candidate
     expect: DialogueExpect
     note: str | None = None
+    known_failure: Annotated[str, Field(min_length=10)] | None = None
+    """Why the grader is known to disagree with this dialogue's labels (like a strict xfail).
+    The case still runs and is reported; it holds the gate only while it fails, so a fix
+    that makes it pass is reported until the marker is removed."""
 
 
 Case = AnswerCase | DialogueCase

@@ -47,6 +47,7 @@ class CaseResult(BaseModel):
     got: dict[str, object]
     passed: bool
     unscored: bool = False
+    known_failure: str | None = None
     differences: list[str] = Field(default_factory=list)
     usage: Usage | None = None
     """Model calls and tokens for this case (None with the offline grader)."""
@@ -71,6 +72,10 @@ class Metrics(BaseModel):
     per_dimension: dict[str, DimensionMetrics]
     dialogues: int
     dialogues_passed: int
+    dialogues_known_failures: int = 0
+    """Dialogues marked ``known_failure`` that failed, as expected (not counted as passed)."""
+    dialogues_unexpectedly_passed: int = 0
+    """Dialogues marked ``known_failure`` that passed: the marker is stale and must go."""
     usage: Usage | None = None
     """Model calls and tokens summed over the cases (None with the offline grader)."""
 
@@ -139,7 +144,13 @@ def _dialogue_case(case: DialogueCase, suite: str, bank: Bank, backend: Backend)
         "probes": [d.value for d in case.expect.probes],
         "outcome": case.expect.outcome,
     }
-    base = {"id": case.id, "suite": suite, "question": case.question, "kind": "dialogue"}
+    base = {
+        "id": case.id,
+        "suite": suite,
+        "question": case.question,
+        "kind": "dialogue",
+        "known_failure": case.known_failure,
+    }
     interview = Interview(rubric, backend, max_turns=case.expect.max_turns)
     probed: list[Dimension] = []
     try:
@@ -228,6 +239,10 @@ def compute_metrics(results: list[CaseResult]) -> Metrics:
         per_dimension=per_dim,
         dialogues=len(dialogues),
         dialogues_passed=sum(1 for r in dialogues if r.passed),
+        dialogues_known_failures=sum(
+            1 for r in dialogues if r.known_failure and not r.passed and not r.unscored
+        ),
+        dialogues_unexpectedly_passed=sum(1 for r in dialogues if r.known_failure and r.passed),
         usage=total_usage(r.usage for r in results),
     )
 
@@ -249,12 +264,18 @@ def check_gates(metrics: Metrics, gates: Gates) -> list[GateCheck]:
     ]
     out = [GateCheck(name=n, value=v, threshold=t, passed=v >= t) for n, v, t in checks]
     if metrics.dialogues:
+        # Every dialogue passes, except those marked known_failure, which must still fail.
+        held = (
+            metrics.dialogues_passed
+            - metrics.dialogues_unexpectedly_passed
+            + metrics.dialogues_known_failures
+        )
         out.append(
             GateCheck(
                 name="dialogues_passed",
-                value=metrics.dialogues_passed,
+                value=held,
                 threshold=metrics.dialogues,
-                passed=metrics.dialogues_passed == metrics.dialogues,
+                passed=held == metrics.dialogues,
             )
         )
     return out
@@ -349,6 +370,7 @@ def render_table(report: EvalReport) -> str:
     lines.append(
         f"answers {m.answers}  probe accuracy {m.probe_accuracy:.2f}  unscored {m.unscored}  "
         f"dialogues {m.dialogues_passed}/{m.dialogues} passed"
+        + (f" ({m.dialogues_known_failures} known failures)" if m.dialogues_known_failures else "")
     )
     if m.usage is not None:
         u = m.usage
@@ -364,12 +386,19 @@ def render_table(report: EvalReport) -> str:
                 f"within1 {sm.within_one:.2f}  qwk {sm.qwk:.2f}  probe {sm.probe_accuracy:.2f}  "
                 f"dialogues {sm.dialogues_passed}/{sm.dialogues}"
             )
-    failed = [c for c in report.cases if c.kind == "dialogue" and not c.passed]
+    dialogues = [c for c in report.cases if c.kind == "dialogue"]
+    failed = [c for c in dialogues if not c.passed and not c.known_failure]
     if failed:
         lines += ["", "failed dialogues:"]
         for c in failed:
             why = "; ".join(c.differences) or str(c.got.get("error"))
             lines.append(f"  {c.id}: {why}")
+    known = [c for c in dialogues if c.known_failure]
+    if known:
+        lines += ["", "known failures (marked in the case file):"]
+        for c in known:
+            state = "PASSED - remove the known_failure marker" if c.passed else "still fails"
+            lines.append(f"  {c.id}: {state}; {'; '.join(c.differences)} ({c.known_failure})")
     lines.append("")
     for g in report.gates:
         mark = "ok  " if g.passed else "FAIL"

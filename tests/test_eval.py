@@ -209,3 +209,27 @@ def test_unscored_grades_are_never_scores_and_too_many_exit_2(
         str(suite), "--max-unscored", "1", "--min-within-one", "0", "--min-probe-accuracy", "0"
     )
     assert status == 0
+
+
+def test_a_known_failure_holds_the_gate_only_while_it_fails(tmp_path: Path) -> None:
+    failing = {
+        "id": "known",
+        "question": "toy-question",
+        "candidate": {"opening": "A toy is a thing."},
+        "expect": {"probes": ["example"], "outcome": "senior", "max_turns": 2},
+        "known_failure": "the grader reads this opening differently from the labeller",
+    }
+    lenient = ("--min-within-one", "0", "--min-probe-accuracy", "0")
+    status, out, _ = run(str(write_suite(tmp_path, [failing], "a.yaml")), *lenient)
+    assert status == 0, out
+    assert "known: still fails" in out and "(1 known failures)" in out
+
+    passing = {
+        **failing,
+        "id": "fixed",
+        "candidate": {"opening": SENIOR},
+        "expect": {"probes": [], "outcome": "senior"},
+    }
+    status, out, _ = run(str(write_suite(tmp_path, [passing], "b.yaml")), *lenient)
+    assert status == 1
+    assert "fixed: PASSED - remove the known_failure marker" in out
