@@ -180,6 +180,10 @@ def _grade_conceptual(
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
     candidates = [s for s in answer.on_topic if s.text not in taken and not _asks(s.text)]
     attempt = _first(candidates, cue)
+    if attempt is None and dim is Dimension.IMPLICATION and answer.on_topic:
+        # What the candidate would do, in any sentence of an on-topic answer.
+        rest = [s for s in answer.sentences if s.text not in taken and not _asks(s.text)]
+        attempt = _first(rest, signals.PRACTICE)
     if attempt is not None:
         return DimensionGrade(
             score=1, evidence=[attempt.text], reason=f"on topic but vague; a 2 needs: {spec.level2}"

@@ -180,8 +180,10 @@ _MAYBE = re.compile(r"\b(could|can|might|may|or even|also)\b", re.IGNORECASE)
 
 
 def lists_alternatives(text: str) -> bool:
+    """A sentence that offers options instead of choosing ("you could X, or Y, or Z")."""
     ors = len(_OR.findall(text))
-    return ors >= 3 or (ors >= 1 and text.count(",") >= 3 and bool(_MAYBE.search(text)))
+    maybe = bool(_MAYBE.search(text))
+    return ors >= 3 or (maybe and (ors >= 2 or (ors >= 1 and text.count(",") >= 3)))
 
 
 CONDITION = _rx(
@@ -200,4 +202,13 @@ THIN_IMPLICATION = _rx(
     r"so (you|we|i)('d| would| need| have| should| can)|you (need|have) to|we (need|have) to|"
     r"changes (how|what|the way)|the point is|the practical|that's why|so the fix|"
     r"you should|robust (to|against)|so (we|i) (moved|switched|used|added|dropped))\b"
+)
+
+# Saying what you would do in practice, however generic ("I'd drop one of the two", "we retrain
+# every week", "you'd look at the confusion matrix"): a thin implication.
+PRACTICE = _rx(
+    r"\b(i'd|i would|you'd|you would|we'd|we would|i just|i always|i usually|we just|we always|"
+    r"we usually|in practice|you (can|could|should|need to|have to|want to)|"
+    r"(i|we) (check|look|use|run|put|drop|fill|monitor|retrain|tune|plot|compare|split|start|"
+    r"keep|add|remove|track|swap|set|pick|choose|train))\b"
 )
