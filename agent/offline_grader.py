@@ -283,13 +283,14 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         return DimensionGrade(score=top_score, evidence=evidence, reason=top_reason)
     scored = _from_points(spec, hits, Dimension.EXAMPLE)
     if scored is not None:
-        # Example points made outside any story: an illustration, not a case. A 2 only when
-        # it carries its own specifics (a domain and a number).
+        # Example points made outside any story: an illustration, not a case. Thin (1) when
+        # it carries its own specifics (a domain and a number), else nothing.
         _, hit_list, why = scored
         spans = _spans(hit_list)
         text = " ".join(spans)
         rich = bool(signals.DOMAIN.search(text) and signals.NUMBER.search(text))
-        return DimensionGrade(score=2 if rich else 1, evidence=spans, reason=f"in passing: {why}")
+        if rich:
+            return DimensionGrade(score=1, evidence=spans, reason=f"in passing: {why}")
     return DimensionGrade(score=0, reason=f"no concrete case; a 2 needs: {spec.level2}")
 
 

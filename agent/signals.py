@@ -54,7 +54,7 @@ REAL_WORK = _rx(
     r"internship|lab)\b|"
     r"\b(at my|in my|on my|on our|in our|at our) |"
     r"\b(on|in|for) (a|an|one) ([\w-]+ ){0,4}(model|system|pipeline|service|product|"
-    r"classifier|forecast)\b[^.;]{0,80}\b(had|was|were|\w{3,}ed)\b|"
+    r"classifier|forecast)\b[^.;]{0,60}\b(had|was|were)\b(?! not)|"
     r"\b(last|this past) (year|quarter|month|summer|spring|winter|fall)\b"
 )
 
