@@ -119,10 +119,17 @@ def _progress_bar(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
+def _default_gates(paths: Sequence[Path]) -> Path | None:
+    """The gates.yaml kept beside the suites: in a directory given, or beside a file given."""
+    for p in paths:
+        folder = p if p.is_dir() else p.parent
+        if (folder / "gates.yaml").exists():
+            return folder / "gates.yaml"
+    return DEFAULT_GATES if DEFAULT_GATES.exists() else None
+
+
 def _gates(args: argparse.Namespace) -> Gates:
-    path: Path | None = args.gates
-    if path is None and DEFAULT_GATES.exists():
-        path = DEFAULT_GATES
+    path: Path | None = args.gates or _default_gates(args.paths)
     try:
         gates = load_gates(path) if path else Gates()
     except ValueError as exc:
@@ -270,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--gates",
         type=Path,
         metavar="FILE",
-        help=f"gate thresholds (default: {DEFAULT_GATES} when it exists)",
+        help="gate thresholds (default: the gates.yaml in or beside the first PATH that has "
+        f"one, else {DEFAULT_GATES})",
     )
     for name in ("min-exact", "min-within-one", "min-qwk", "min-probe-accuracy"):
         evaluate.add_argument(f"--{name}", type=float, metavar="X", help="override that gate")

@@ -272,7 +272,7 @@ def check_gates(metrics: Metrics, gates: Gates) -> list[GateCheck]:
         )
         out.append(
             GateCheck(
-                name="dialogues_passed",
+                name="dialogues_as_expected",
                 value=held,
                 threshold=metrics.dialogues,
                 passed=held == metrics.dialogues,

@@ -182,7 +182,11 @@ def _grade_conceptual(
     attempt = _first(candidates, cue)
     if attempt is None and dim is Dimension.IMPLICATION and answer.on_topic:
         # What the candidate would do, in any sentence of an on-topic answer.
-        rest = [s for s in answer.sentences if s.text not in taken and not _asks(s.text)]
+        rest = [
+            s
+            for s in answer.sentences
+            if s.text not in taken and not _asks(s.text) and not hedge_count(s.text)
+        ]
         attempt = _first(rest, signals.PRACTICE)
     if attempt is not None:
         return DimensionGrade(

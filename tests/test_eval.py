@@ -72,9 +72,14 @@ def answer_case(
     return {"id": cid, "question": "toy-question", "answer": answer, "expect": expect}
 
 
+GATES = str(Path(__file__).parent / "fixtures" / "gates-lenient.yaml")
+
+
 def run(*args: str) -> tuple[int, str, str]:
+    """Run `followup eval` on the toy rubric, gates lenient unless the test sets them."""
     out, err = io.StringIO(), io.StringIO()
-    status = cli.main(["--rubrics", RUBRICS, "eval", *args], io.StringIO(), out, err)
+    argv = ["--rubrics", RUBRICS, "eval", "--gates", GATES, *args]
+    status = cli.main(argv, io.StringIO(), out, err)
     return status, out.getvalue(), err.getvalue()
 
 
