@@ -16,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.policy import DEFAULT_MAX_TURNS
 from agent.rubric import DIMENSIONS, Bank, Dimension
+from agent.yamlfile import read_yaml
 
 Label = Annotated[int, Field(ge=0, le=3)]
 CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -126,12 +126,7 @@ def load_suite(path: Path, bank: Bank) -> Suite:
     Raises:
         CaseFileError: unreadable, not YAML, wrong shape, unknown question, bad labels.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CaseFileError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    raw = read_yaml(path, CaseFileError)
     if not isinstance(raw, dict):
         raise CaseFileError(f"{path}: expected a mapping with 'suite' and 'cases'")
     unknown = sorted(set(raw) - {"suite", "cases"})

@@ -20,8 +20,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from agent.yamlfile import read_yaml
 
 
 class Dimension(StrEnum):
@@ -172,11 +173,10 @@ def _validate_groups(groups: list[list[str]]) -> list[list[str]]:
     return groups
 
 
-class Point(_Strict):
-    """One claim that earns credit on a dimension, with the phrasings that show it."""
+class _Claim(_Strict):
+    """A claim with the phrasings that show it (see the module docstring for matching)."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    level: Literal[2, 3]
     says: Annotated[str, Field(min_length=8)]
     match: Annotated[list[Group], Field(min_length=1)]
 
@@ -190,22 +190,16 @@ class Point(_Strict):
         return tuple(compile_group(tuple(group)) for group in self.match)
 
 
-class Misconception(_Strict):
+class Point(_Claim):
+    """One claim that earns credit on a dimension, at level 2 (solid) or 3 (senior)."""
+
+    level: Literal[2, 3]
+
+
+class Misconception(_Claim):
     """A confidently wrong claim; stating it caps the dimension at 1."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     dimension: Dimension
-    says: Annotated[str, Field(min_length=8)]
-    match: Annotated[list[Group], Field(min_length=1)]
-
-    @field_validator("match")
-    @classmethod
-    def _regexes_compile(cls, groups: list[list[str]]) -> list[list[str]]:
-        return _validate_groups(groups)
-
-    @cached_property
-    def compiled(self) -> tuple[CueGroup, ...]:
-        return tuple(compile_group(tuple(group)) for group in self.match)
 
 
 class DimensionRubric(_Strict):
@@ -286,9 +280,6 @@ class Rubric(_Strict):
         return compile_group(tuple(self.topic_terms))
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
-
-
 class RubricError(Exception):
     """A rubric file that cannot be used; the message names the file and the field."""
 
@@ -307,12 +298,7 @@ def load_rubric(path: Path) -> Rubric:
     Raises:
         RubricError: the file is unreadable, not YAML, or fails validation.
     """
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RubricError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    raw = read_yaml(path, RubricError)
     if not isinstance(raw, dict):
         raise RubricError(f"{path}: expected a mapping at the top level")
     try:

@@ -83,3 +83,9 @@ def test_cli_reports_a_broken_bank_in_one_line_exit_2(tmp_path: Path) -> None:
     assert status == 2
     assert err.getvalue().count("\n") == 1
     assert "toy-question.yaml: definition.need" in err.getvalue()
+
+
+def test_duplicate_keys_are_an_error_not_an_overwrite(tmp_path: Path) -> None:
+    text = TOY.read_text().replace("title: A toy question for tests\n", "title: A\ntitle: B\n")
+    with pytest.raises(RubricError, match=r"duplicate key 'title'"):
+        load_rubric(write(tmp_path, text))
