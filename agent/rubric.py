@@ -20,7 +20,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from agent.yamlfile import read_yaml
 
@@ -152,8 +160,13 @@ def compile_group(alternatives: tuple[str, ...]) -> CueGroup:
 Group = Annotated[list[str], Field(min_length=1)]
 
 
-def _validate_groups(groups: list[list[str]]) -> list[list[str]]:
-    """Compile each group once (kept for grading); on failure, name the bad alternative."""
+def _validate_groups(groups: list[list[str]], info: ValidationInfo) -> list[list[str]]:
+    """Compile each group once (kept for grading); on failure, name the bad alternative.
+
+    With the validation context ``{"compile": False}`` (the packaged bank, whose regexes the
+    test suite compiles) compiling is left to first use, so startup stays fast.
+    """
+    eager = not (isinstance(info.context, dict) and info.context.get("compile") is False)
     for group in groups:
         for alternative in group:
             if any(ord(ch) < 32 for ch in alternative):
@@ -161,6 +174,8 @@ def _validate_groups(groups: list[list[str]]) -> list[list[str]]:
                     f"{alternative!r} holds a control character: YAML double quotes turn "
                     r"'\b' into a backspace; write regexes in single quotes"
                 )
+        if not eager:
+            continue
         try:
             compile_group(tuple(group))
         except re.error:
@@ -182,8 +197,8 @@ class _Claim(_Strict):
 
     @field_validator("match")
     @classmethod
-    def _regexes_compile(cls, groups: list[list[str]]) -> list[list[str]]:
-        return _validate_groups(groups)
+    def _regexes_compile(cls, groups: list[list[str]], info: ValidationInfo) -> list[list[str]]:
+        return _validate_groups(groups, info)
 
     @cached_property
     def compiled(self) -> tuple[CueGroup, ...]:
@@ -260,8 +275,8 @@ class Rubric(_Strict):
 
     @field_validator("topic_terms")
     @classmethod
-    def _terms_compile(cls, terms: list[str]) -> list[str]:
-        return _validate_groups([terms])[0]
+    def _terms_compile(cls, terms: list[str], info: ValidationInfo) -> list[str]:
+        return _validate_groups([terms], info)[0]
 
     @model_validator(mode="after")
     def _senior_kinds(self) -> Rubric:
@@ -292,8 +307,12 @@ def _describe(exc: ValidationError) -> str:
     return f"{loc}: {first['msg']}{extra}"
 
 
-def load_rubric(path: Path) -> Rubric:
+def load_rubric(path: Path, compile_cues: bool = True) -> Rubric:
     """Load and validate one rubric file.
+
+    Args:
+        path: the YAML file.
+        compile_cues: compile every regex now (False defers it to first use).
 
     Raises:
         RubricError: the file is unreadable, not YAML, or fails validation.
@@ -302,7 +321,7 @@ def load_rubric(path: Path) -> Rubric:
     if not isinstance(raw, dict):
         raise RubricError(f"{path}: expected a mapping at the top level")
     try:
-        rubric = Rubric.model_validate(raw)
+        rubric = Rubric.model_validate(raw, context={"compile": compile_cues})
     except ValidationError as exc:
         raise RubricError(f"{path}: {_describe(exc)}") from exc
     if rubric.id != path.stem:
@@ -328,11 +347,16 @@ class Bank(BaseModel):
 
 
 def load_bank(directory: Path | None = None) -> Bank:
-    """Load every ``*.yaml`` rubric in ``directory`` (default: the packaged bank)."""
+    """Load every ``*.yaml`` rubric in ``directory`` (default: the packaged bank).
+
+    A user's own directory has every regex compiled at once, so a broken one is reported
+    before the session starts; the packaged bank (compiled by the tests) compiles on use.
+    """
     from agent.resources import rubrics_dir
 
+    packaged = directory is None
     directory = directory or rubrics_dir()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise RubricError(f"{directory}: no rubric files (*.yaml) found")
-    return Bank(rubrics={f.stem: load_rubric(f) for f in files})
+    return Bank(rubrics={f.stem: load_rubric(f, compile_cues=not packaged) for f in files})

@@ -89,3 +89,15 @@ def test_duplicate_keys_are_an_error_not_an_overwrite(tmp_path: Path) -> None:
     text = TOY.read_text().replace("title: A toy question for tests\n", "title: A\ntitle: B\n")
     with pytest.raises(RubricError, match=r"duplicate key 'title'"):
         load_rubric(write(tmp_path, text))
+
+
+def test_every_packaged_regex_compiles() -> None:
+    """The packaged bank defers compiling to first use; this is where a bad regex is caught."""
+    from agent.resources import rubrics_dir
+
+    bank = load_bank(rubrics_dir())  # an explicit directory compiles every cue at load
+    assert len(bank.rubrics) == 25
+    for rubric in bank.rubrics.values():
+        for dim in ("definition", "implication", "example", "tradeoff"):
+            for point in getattr(rubric, dim).points:
+                assert point.compiled
