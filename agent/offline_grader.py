@@ -185,7 +185,7 @@ def _grade_conceptual(
         rest = [
             s
             for s in answer.sentences
-            if s.text not in taken and not _asks(s.text) and not hedge_count(s.text)
+            if not _asks(s.text) and not signals.NON_ANSWER.search(s.text)
         ]
         attempt = _first(rest, signals.PRACTICE)
     if attempt is not None:

@@ -208,7 +208,13 @@ THIN_IMPLICATION = _rx(
 # every week", "you'd look at the confusion matrix"): a thin implication.
 PRACTICE = _rx(
     r"\b(i'd|i would|you'd|you would|we'd|we would|i just|i always|i usually|we just|we always|"
-    r"we usually|in practice|you (can|could|should|need to|have to|want to)|"
+    r"we usually|in practice|you (could|should|need to|have to|want to)|"
     r"(i|we) (check|look|use|run|put|drop|fill|monitor|retrain|tune|plot|compare|split|start|"
-    r"keep|add|remove|track|swap|set|pick|choose|train))\b"
+    r"keep|add|remove|track|swap|set|pick|choose|train)|(i|we|you) just)\b"
+)
+
+# Saying you cannot answer ("I'm not sure what I'd look at"), which no cue word redeems.
+NON_ANSWER = _rx(
+    r"\b(not (totally |really |honestly |entirely |quite )?sure|no idea|(don't|do not) know|"
+    r"dunno|can't remember|don't remember|never (really )?(figured|found) out)\b"
 )
