@@ -35,6 +35,9 @@ class TurnRequest(BaseModel):
     already_asked: list[str] = Field(default_factory=list)
     set_aside: list[Dimension] = Field(default_factory=list)
     """Dimensions the policy no longer probes (skipped, stalled or out of probes)."""
+    follow_up: bool = False
+    """The answer replies to a probe rather than to the opening question, so it is about the
+    question's topic even where it says "it" instead of naming the concept."""
 
 
 class SuggestedProbe(BaseModel):
@@ -95,5 +98,5 @@ class OfflineBackend:
         self._grader = OfflineGrader()
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
-        follow_up = request.asked != rubric.question
-        return Assessment(grade=self._grader.grade(rubric, request.answer, follow_up=follow_up))
+        grade = self._grader.grade(rubric, request.answer, follow_up=request.follow_up)
+        return Assessment(grade=grade)

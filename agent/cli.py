@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import sys
@@ -13,7 +14,14 @@ from typing import TextIO
 from agent import __version__
 from agent.backend import Backend, OfflineBackend
 from agent.evalcases import CaseFileError, load_suites
-from agent.evalrun import Gates, load_gates, render_table, run_suites, write_junit
+from agent.evalrun import (
+    Gates,
+    load_gates,
+    render_table,
+    run_suites,
+    validate_gates,
+    write_junit,
+)
 from agent.interview import Interview
 from agent.policy import DEFAULT_MAX_TURNS
 from agent.repl import run_chat
@@ -130,10 +138,6 @@ def _default_gates(paths: Sequence[Path]) -> Path | None:
 
 def _gates(args: argparse.Namespace) -> Gates:
     path: Path | None = args.gates or _default_gates(args.paths)
-    try:
-        gates = load_gates(path) if path else Gates()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
     overrides = {
         "min_exact": args.min_exact,
         "min_within_one": args.min_within_one,
@@ -141,12 +145,31 @@ def _gates(args: argparse.Namespace) -> Gates:
         "min_probe_accuracy": args.min_probe_accuracy,
         "max_unscored": args.max_unscored,
     }
-    return gates.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        if path is not None:
+            return load_gates(path, given)
+        return validate_gates(given, "command line")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _writable(path: Path | None) -> None:
+    """Fail before a long run, not after it, when a report cannot be written."""
+    if path is None:
+        return
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def cmd_eval(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     bank = _bank(args)
     gates = _gates(args)
+    _writable(args.json)
+    _writable(args.junit)
     try:
         suites = load_suites(list(args.paths), bank)
     except CaseFileError as exc:
@@ -350,7 +373,12 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the CLI; returns the exit status."""
-    stdin = stdin or sys.stdin
+    if stdin is None:
+        stdin = sys.stdin
+        if isinstance(stdin, io.TextIOWrapper):
+            # Bytes that are not UTF-8 reach the REPL as surrogates it can repair, never as a
+            # decoding error halfway through an interview.
+            stdin.reconfigure(errors="surrogateescape")
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from agent.policy import DEFAULT_MAX_TURNS
 from agent.rubric import DIMENSIONS, Bank, Dimension
-from agent.yamlfile import read_yaml
+from agent.yamlfile import first_error, read_yaml
 
 Label = Annotated[int, Field(ge=0, le=3)]
 CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -113,13 +113,6 @@ class CaseFileError(Exception):
     """A case file that cannot be used; the message names the file and the case."""
 
 
-def _error_text(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    more = len(exc.errors()) - 1
-    return f"{loc}: {err['msg']}" + (f" (+{more} more)" if more else "")
-
-
 def load_suite(path: Path, bank: Bank) -> Suite:
     """Load one case file, checking question ids against the bank.
 
@@ -150,7 +143,7 @@ def load_suite(path: Path, bank: Bank) -> Suite:
         try:
             case = model.model_validate(item)
         except ValidationError as exc:
-            raise CaseFileError(f"{path}: {label}: {_error_text(exc)}") from exc
+            raise CaseFileError(f"{path}: {label}: {first_error(exc)}") from exc
         if case.question not in bank.rubrics:
             raise CaseFileError(f"{path}: {label}: unknown question id {case.question!r}")
         cases.append(case)

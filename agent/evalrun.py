@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.backend import Backend, TurnRequest, Usage
@@ -16,12 +15,13 @@ from agent.evalcases import AnswerCase, Case, DialogueCase, Suite, derived_probe
 from agent.interview import Interview
 from agent.metrics import Agreement, agreement
 from agent.rubric import DIMENSIONS, Bank, Dimension
+from agent.yamlfile import first_error, read_yaml
 
 
 class Gates(BaseModel):
     """The thresholds a run must meet. Defaults live in ``evals/gates.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     min_exact: float = Field(0.0, ge=0, le=1)
     min_within_one: float = Field(0.85, ge=0, le=1)
     min_qwk: float = Field(0.0, ge=-1, le=1)
@@ -29,12 +29,24 @@ class Gates(BaseModel):
     max_unscored: int = Field(0, ge=0)
 
 
-def load_gates(path: Path) -> Gates:
+def load_gates(path: Path, overrides: dict[str, float | int] | None = None) -> Gates:
+    """The gates in a YAML file, with command-line overrides applied and validated.
+
+    Raises:
+        ValueError: unreadable or malformed file, or an out-of-range value (named).
+    """
+    raw = read_yaml(path, ValueError) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of gate names to thresholds")
+    where = f"{path} (with the command-line gates)" if overrides else str(path)
+    return validate_gates({**raw, **(overrides or {})}, where)
+
+
+def validate_gates(values: dict[str, object], where: str) -> Gates:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Gates.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: bad gates file: {str(exc).splitlines()[0]}") from exc
+        return Gates.model_validate(values)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: {first_error(exc)}") from exc
 
 
 class CaseResult(BaseModel):
@@ -69,6 +81,7 @@ class Metrics(BaseModel):
     qwk: float
     probe_accuracy: float
     unscored: int
+    unscored_answers: int = 0
     per_dimension: dict[str, DimensionMetrics]
     dialogues: int
     dialogues_passed: int
@@ -236,6 +249,7 @@ def compute_metrics(results: list[CaseResult]) -> Metrics:
         qwk=overall.qwk,
         probe_accuracy=probe_hits / len(scored) if scored else 0.0,
         unscored=sum(1 for r in results if r.unscored),
+        unscored_answers=len(answers) - len(scored),
         per_dimension=per_dim,
         dialogues=len(dialogues),
         dialogues_passed=sum(1 for r in dialogues if r.passed),
@@ -262,7 +276,11 @@ def check_gates(metrics: Metrics, gates: Gates) -> list[GateCheck]:
         ("qwk", metrics.qwk, gates.min_qwk),
         ("probe_accuracy", metrics.probe_accuracy, gates.min_probe_accuracy),
     ]
-    out = [GateCheck(name=n, value=v, threshold=t, passed=v >= t) for n, v, t in checks]
+    out = (
+        [GateCheck(name=n, value=v, threshold=t, passed=v >= t) for n, v, t in checks]
+        if metrics.answers > metrics.unscored_answers
+        else []  # a suite of dialogues only: agreement on answers does not apply
+    )
     if metrics.dialogues:
         # Every dialogue passes, except those marked known_failure, which must still fail.
         held = (
@@ -329,11 +347,17 @@ def run_suites(
 
 
 def write_junit(report: EvalReport, path: Path) -> None:
-    """A JUnit XML file: one testsuite per suite, one testcase per case."""
+    """A JUnit XML file: one testsuite per suite, one testcase per case.
+
+    An answer case "fails" when a score is more than one off or the probe target differs: a
+    per-case disagreement to look at, not by itself a failed gate. A known-failure dialogue
+    that still fails is skipped; one that passes is a failure (its marker is stale).
+    """
     root = ET.Element("testsuites", name="followup-eval")
     for name in report.suites:
         cases = [c for c in report.cases if c.suite == name]
-        failures = sum(1 for c in cases if not c.passed and not c.unscored)
+        skipped = sum(1 for c in cases if c.known_failure and not c.passed and not c.unscored)
+        failures = sum(1 for c in cases if not c.unscored and c.passed == bool(c.known_failure))
         errors = sum(1 for c in cases if c.unscored)
         suite_el = ET.SubElement(
             root,
@@ -342,11 +366,16 @@ def write_junit(report: EvalReport, path: Path) -> None:
             tests=str(len(cases)),
             failures=str(failures),
             errors=str(errors),
+            skipped=str(skipped),
         )
         for c in cases:
             el = ET.SubElement(suite_el, "testcase", classname=f"{name}.{c.question}", name=c.id)
             if c.unscored:
                 ET.SubElement(el, "error", message="unscored").text = str(c.got.get("error"))
+            elif c.known_failure and not c.passed:
+                ET.SubElement(el, "skipped", message=f"known failure: {c.known_failure}")
+            elif c.known_failure:
+                ET.SubElement(el, "failure", message="passes now: remove its known_failure marker")
             elif not c.passed:
                 ET.SubElement(el, "failure", message="; ".join(c.differences))
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -146,6 +146,7 @@ class Interview:
             best=dict(self.state.best),
             already_asked=list(self.state.asked),
             set_aside=list(self.state.set_aside),
+            follow_up=self.current is not None,
         )
         assessment = self.backend.assess(self.rubric, request)
         self._emit(

@@ -6,6 +6,7 @@ string; colour is used only when the output is a terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -49,6 +50,14 @@ class Style:
         return self._wrap(colour, str(value))
 
 
+_COMMAND = re.compile(r"^/[A-Za-z]+$")  # "/usr/data" is an answer, "/hint" a command
+
+
+def _readable(text: str) -> str:
+    """Undo surrogate escapes (bytes that were not UTF-8) so the text can be written as JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class _Input:
     """Reads answers line by line; an empty line sends, end of input ends."""
 
@@ -67,14 +76,17 @@ class _Input:
             if self.prompts:
                 self.out.write("> " if not lines else "  ")
                 self.out.flush()
-            raw = self.stream.readline()
+            try:
+                raw = _readable(self.stream.readline())
+            except UnicodeDecodeError:
+                raw = "\ufffd\n"  # a strict decoder gave up on the line: keep going
             if raw == "":
                 self.eof = True
                 if self.prompts:
                     self.out.write("\n")
                 return "\n".join(lines) if lines else None
             line = raw.rstrip("\n").rstrip("\r")
-            if not lines and line.strip().startswith("/") and " " not in line.strip():
+            if not lines and _COMMAND.match(line.strip()):
                 return line.strip()
             if line.strip() == "":
                 if lines:
@@ -145,7 +157,7 @@ def run_chat(
             if text is None:
                 interview.quit()
                 break
-            if text.startswith("/") and "\n" not in text:
+            if _COMMAND.match(text):
                 command = text.lower()
                 if command in ("/quit", "/exit", "/q"):
                     interview.quit()
@@ -161,7 +173,7 @@ def run_chat(
                         write("Nothing to skip yet: answer the question first (or /quit).\n")
                         continue
                     probe, outcome = interview.skip()
-                    write(f"Skipped. {'' if probe else 'Nothing left to probe.'}\n")
+                    write("Skipped.\n" if probe else "Skipped. Nothing left to probe.\n")
                     if probe is not None:
                         write(f"{style.cyan(f'Probe [{probe.dimension.value}]:')} {probe.text}\n")
                 else:

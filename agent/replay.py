@@ -145,6 +145,8 @@ def regrade(
             history=list(history),
             best=dict(state.best),
             already_asked=list(state.asked),
+            set_aside=list(state.set_aside),
+            follow_up=n > 1,
         )
         assessment = backend.assess(rubric, request)
         state.record(assessment.grade, answered_dim)
@@ -261,10 +263,20 @@ def cmd_replay(
     sources: list[str] = list(args.paths)
     stdin_text, stdin_errors = None, []
     if STDIN in sources:
+        # Decode the bytes ourselves: a terminal's decoder may be strict or may smuggle bad
+        # bytes through as surrogates, and either way the error should name the line.
+        buffer = getattr(stdin, "buffer", None)
         try:
-            stdin_text = stdin.read()
-        except UnicodeDecodeError as exc:
-            stdin_errors.append(f"<stdin>: not valid UTF-8 (byte {exc.start})")
+            raw = (
+                buffer.read()
+                if buffer is not None
+                else stdin.read().encode("utf-8", "surrogateescape")
+            )
+            stdin_text = raw.decode("utf-8")
+        except UnicodeError as exc:
+            start = getattr(exc, "start", 0)
+            line = raw[:start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else 1
+            stdin_errors.append(f"<stdin>:{line}: not valid UTF-8 (byte {start})")
             sources = [s for s in sources if s != STDIN]
     report = replay(sources, bank, make_backend(args), args.question, stdin_text)
     if stdin_errors:

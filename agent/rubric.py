@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from agent.yamlfile import read_yaml
+from agent.yamlfile import first_error, read_yaml
 
 
 class Dimension(StrEnum):
@@ -299,14 +299,6 @@ class RubricError(Exception):
     """A rubric file that cannot be used; the message names the file and the field."""
 
 
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    more = len(exc.errors()) - 1
-    extra = f" (+{more} more)" if more else ""
-    return f"{loc}: {first['msg']}{extra}"
-
-
 def load_rubric(path: Path, compile_cues: bool = True) -> Rubric:
     """Load and validate one rubric file.
 
@@ -323,7 +315,7 @@ def load_rubric(path: Path, compile_cues: bool = True) -> Rubric:
     try:
         rubric = Rubric.model_validate(raw, context={"compile": compile_cues})
     except ValidationError as exc:
-        raise RubricError(f"{path}: {_describe(exc)}") from exc
+        raise RubricError(f"{path}: {first_error(exc)}") from exc
     if rubric.id != path.stem:
         raise RubricError(f"{path}: id: {rubric.id!r} must match the file name {path.stem!r}")
     return rubric

@@ -1,8 +1,8 @@
 """A deterministic fake backend that replays queued scores and records its calls.
 
-It lives in the package, not only in tests, so the REPL, replay and evals can all be driven
-without a grader's judgement getting in the way (what the loop does with a given sequence of
-grades is then exactly reproducible).
+It lives in the package, not only in tests, so anything that takes a ``Backend`` (the
+interview loop, replay, the eval runner) can be driven without a grader's judgement getting in
+the way: what the loop does with a given sequence of grades is then exactly reproducible.
 """
 
 from __future__ import annotations

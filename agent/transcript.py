@@ -20,6 +20,7 @@ from agent.backend import Usage
 from agent.grade import Grade
 from agent.policy import Outcome, ProbeSource
 from agent.rubric import Dimension
+from agent.yamlfile import first_error
 
 FORMAT_VERSION = 1
 
@@ -170,6 +171,7 @@ def parse_transcript(text: str, path: str) -> tuple[list[Event], list[str]]:
     events: list[Event] = []
     warnings: list[str] = []
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    _check_version(numbered[0] if numbered else None, path)
     for n, line in numbered:
         try:
             raw = json.loads(line)
@@ -178,21 +180,26 @@ def parse_transcript(text: str, path: str) -> tuple[list[Event], list[str]]:
             if n == numbered[-1][0] and isinstance(exc, json.JSONDecodeError):
                 warnings.append(f"{path}:{n}: last line is cut off (crash while writing); skipped")
                 continue
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else _first_error(exc)
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else first_error(exc)
             raise TranscriptError(f"{path}:{n}: not a transcript event: {detail}") from exc
     if not events:
         raise TranscriptError(f"{path}: empty transcript")
     if not isinstance(events[0], SessionEvent):
         raise TranscriptError(f"{path}:1: first event must be a session event")
-    if events[0].version > FORMAT_VERSION:
-        raise TranscriptError(
-            f"{path}:1: format version {events[0].version} is newer than this followup "
-            f"understands ({FORMAT_VERSION}); upgrade followup"
-        )
     return events, warnings
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+def _check_version(first: tuple[int, str] | None, path: str) -> None:
+    """A newer format is named as such, before its new fields fail validation."""
+    if first is None:
+        return
+    try:
+        raw = json.loads(first[1])
+    except json.JSONDecodeError:
+        return
+    version = raw.get("version") if isinstance(raw, dict) else None
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise TranscriptError(
+            f"{path}:{first[0]}: format version {version} is newer than this followup "
+            f"understands ({FORMAT_VERSION}); upgrade followup"
+        )

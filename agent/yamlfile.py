@@ -1,4 +1,4 @@
-"""Reading the project's YAML files (rubrics, eval suites) the same strict way.
+"""Reading the project's YAML files (rubrics, eval suites, gates) the same strict way.
 
 Duplicate keys are an error rather than a silent overwrite: in a rubric, a mis-pasted point
 would otherwise replace another point's phrasings without anyone noticing.
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
 
@@ -34,6 +35,14 @@ class _StrictLoader(_Base):  # type: ignore[misc]
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
 )
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as ``field.path: message`` (``+N more`` when there are)."""
+    errors = exc.errors()
+    loc = ".".join(str(part) for part in errors[0]["loc"]) or "(top level)"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{loc}: {errors[0]['msg']}{more}"
 
 
 def read_yaml(path: Path, error: type[Exception]) -> Any:

@@ -87,17 +87,19 @@ def test_quit_command_and_eof_and_help(tmp_path: Path) -> None:
 def test_empty_answer_needs_a_second_enter_and_is_graded(tmp_path: Path) -> None:
     status, out, events = chat(tmp_path, "\n\n/quit\n")
     assert "press Enter again" in out
+    assert status == 0
     grades = [e for e in events if e["type"] == "grade"]
-    assert len(grades) == 1 and all(grades[0]["grade"][d]["score"] == 0 for d in ("definition",))
+    dims = ("definition", "implication", "example", "tradeoff")
+    assert len(grades) == 1 and all(grades[0]["grade"][d]["score"] == 0 for d in dims)
 
 
 def test_skip_moves_to_the_next_dimension(tmp_path: Path) -> None:
     status, out, events = chat(tmp_path, "A toy is a thing.\n\n/skip\n/quit\n")
-    assert [e["type"] for e in events if e["type"] in ("skip", "probe")] == [
-        "probe",
-        "skip",
-        "probe",
-    ]
+    marks = [e for e in events if e["type"] in ("skip", "probe")]
+    assert [e["type"] for e in marks] == ["probe", "skip", "probe"]
+    assert marks[1]["dimension"] == marks[0]["dimension"]
+    assert marks[2]["dimension"] != marks[0]["dimension"]
+    assert "Skipped.\n" in out
 
 
 def test_ctrl_c_ends_cleanly(tmp_path: Path) -> None:
@@ -157,3 +159,19 @@ def test_a_session_on_the_real_bank(tmp_path: Path) -> None:
     events = [json.loads(line) for line in transcript.read_text().splitlines()]
     assert [e["type"] for e in events].count("answer") == 2
     assert events[3]["grade"]["definition"]["score"] >= 2
+
+
+def test_bytes_that_are_not_utf8_do_not_crash_a_session(tmp_path: Path) -> None:
+    raw = io.BytesIO(
+        b"A toy is a thing \xff you play with.\n\n/usr/data is where toys live.\n\n/quit\n"
+    )
+    stdin = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape")
+    transcript = tmp_path / "t.jsonl"
+    argv = ["--rubrics", RUBRICS, "chat", "-q", "toy-question", "--transcript", str(transcript)]
+    out = io.StringIO()
+    assert main(argv, stdin, out, io.StringIO()) == 0
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    answers = [e["text"] for e in events if e["type"] == "answer"]
+    assert answers[0] == "A toy is a thing \ufffd you play with."
+    assert answers[1].startswith("/usr/data")  # an answer that starts with a slash, not a command
+    assert events[-1]["type"] == "end"

@@ -238,3 +238,65 @@ def test_a_known_failure_holds_the_gate_only_while_it_fails(tmp_path: Path) -> N
     status, out, _ = run(str(write_suite(tmp_path, [passing], "b.yaml")), *lenient)
     assert status == 1
     assert "fixed: PASSED - remove the known_failure marker" in out
+
+
+def test_a_dialogue_only_suite_is_judged_on_its_dialogues(tmp_path: Path) -> None:
+    case = {
+        "id": "d",
+        "question": "toy-question",
+        "candidate": {"opening": SENIOR},
+        "expect": {"probes": [], "outcome": "senior"},
+    }
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--rubrics", RUBRICS, "eval", str(write_suite(tmp_path, [case])), "--min-exact", "0.9"]
+    assert cli.main(argv, io.StringIO(), out, err) == 0, out.getvalue()
+    assert "gate ok   dialogues_as_expected" in out.getvalue()
+    assert "exact" not in out.getvalue().split("gate", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--max-unscored", "-1"), "max_unscored: Input should be greater than or equal to 0"),
+        (("--min-exact", "5"), "min_exact: Input should be less than or equal to 1"),
+        (("--min-exact", "nan"), "min_exact"),
+        (("--json", "/nonexistent/dir/r.json"), "cannot write /nonexistent/dir/r.json"),
+    ],
+)
+def test_bad_gates_and_report_paths_exit_2_before_the_run(
+    tmp_path: Path, extra: tuple[str, ...], message: str
+) -> None:
+    status, out, err = run(str(write_suite(tmp_path, [answer_case("a", "t", ALL0)])), *extra)
+    assert status == 2 and message in err and out == ""
+
+
+def test_gates_file_with_a_duplicate_key_is_an_error(tmp_path: Path) -> None:
+    gates = tmp_path / "g.yaml"
+    gates.write_text("min_exact: 0.5\nmin_exact: 0.9\n")
+    suite = write_suite(tmp_path, [answer_case("a", "t", ALL0)])
+    status, _, err = run(str(suite), "--gates", str(gates))
+    assert status == 2 and "duplicate key 'min_exact'" in err
+
+
+def test_junit_skips_known_failures_and_fails_stale_markers(tmp_path: Path) -> None:
+    known = {
+        "id": "known",
+        "question": "toy-question",
+        "candidate": {"opening": "A toy is a thing."},
+        "expect": {"probes": ["example"], "outcome": "senior", "max_turns": 2},
+        "known_failure": "the grader reads this opening differently from the labeller",
+    }
+    stale = {
+        **known,
+        "id": "stale",
+        "candidate": {"opening": SENIOR},
+        "expect": {"probes": [], "outcome": "senior"},
+    }
+    junit = tmp_path / "j.xml"
+    run(str(write_suite(tmp_path, [known, stale])), "--junit", str(junit))
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("skipped") == "1" and suite.get("failures") == "1"
+    by_id = {c.get("name"): c for c in suite.iter("testcase")}
+    assert by_id["known"].find("skipped") is not None
+    assert by_id["stale"].find("failure") is not None

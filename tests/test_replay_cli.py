@@ -176,10 +176,15 @@ def test_help_explains_formats_and_grouping(capsys: pytest.CaptureFixture[str]) 
         assert word in " ".join(text.split())
 
 
-def test_invalid_utf8_on_stdin_is_one_bad_source(capsys: pytest.CaptureFixture[str]) -> None:
-    stdin = io.TextIOWrapper(io.BytesIO(b"Q: caf\xe9?\nA: yes\n"), encoding="utf-8")
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_invalid_utf8_on_stdin_is_one_bad_source(
+    capsys: pytest.CaptureFixture[str], errors: str
+) -> None:
+    # Both how a strict decoder and how a container's C.UTF-8 locale (surrogateescape) see it.
+    raw = io.BytesIO(b"Q: How does a random forest work?\nA: caf\xe9 trees\n")
+    stdin = io.TextIOWrapper(raw, encoding="utf-8", errors=errors)
     out = io.StringIO()
     status = main(["replay", "-", str(PLAIN), "-f", "json"], stdin, out, io.StringIO())
     assert status == 2
     assert [s["format"] for s in json.loads(out.getvalue())["sessions"]] == ["text"]
-    assert capsys.readouterr().err.startswith("followup: error: <stdin>: not valid UTF-8")
+    assert capsys.readouterr().err.startswith("followup: error: <stdin>:2: not valid UTF-8")
