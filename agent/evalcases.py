@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.policy import DEFAULT_MAX_TURNS
+from agent.policy import DEFAULT_MAX_TURNS, PolicyState, candidates
 from agent.rubric import DIMENSIONS, Bank, Dimension
 from agent.yamlfile import first_error, read_yaml
 
@@ -52,10 +52,8 @@ class AnswerExpect(_Strict):
 
 def derived_probe(scores: dict[Dimension, int]) -> str:
     """The dimension the policy would probe after one answer with these scores."""
-    below = [d for d in DIMENSIONS if scores[d] < 3]
-    if not below:
-        return NO_PROBE
-    return min(below, key=lambda d: (scores[d], DIMENSIONS.index(d))).value
+    first = candidates(PolicyState(best=dict(scores)))
+    return first[0].value if first else NO_PROBE
 
 
 class AnswerCase(_Strict):
