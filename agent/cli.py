@@ -54,12 +54,15 @@ def pick_question(bank: Bank, question: str | None, topic: str | None, seed: int
     """The question a chat asks: by id, at random within a topic, or at random."""
     if question:
         return bank.get(question)
-    pool = list(bank.rubrics.values())
-    if topic:
-        pool = [r for r in pool if r.topic == topic]
-        if not pool:
-            raise UsageError(f"unknown topic {topic!r}; topics: {', '.join(bank.topics())}")
-    return random.Random(seed).choice(pool)
+    return random.Random(seed).choice(in_topic(bank, topic))
+
+
+def in_topic(bank: Bank, topic: str | None) -> list[Rubric]:
+    """The bank's questions of one topic (all when None), in file order."""
+    pool = [r for r in bank.rubrics.values() if topic is None or r.topic == topic]
+    if not pool:
+        raise UsageError(f"unknown topic {topic!r}; topics: {', '.join(bank.topics())}")
+    return pool
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
@@ -224,9 +227,7 @@ def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 def cmd_questions(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     bank = _bank(args)
-    rows = [r for r in bank.rubrics.values() if not args.topic or r.topic == args.topic]
-    if args.topic and not rows:
-        raise UsageError(f"unknown topic {args.topic!r}; topics: {', '.join(bank.topics())}")
+    rows = in_topic(bank, args.topic)
     width = max(len(r.id) for r in rows)
     for r in rows:
         stdout.write(f"{r.id:<{width}}  {r.topic:<12}  {r.question}\n")
