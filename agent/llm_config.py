@@ -1,7 +1,8 @@
 """Which grader to use and how to reach it: CLI flags, then environment, then a config file.
 
 Precedence, per setting: a command-line flag wins over the environment, which wins over the
-config file (``--config FILE``, else ``$XDG_CONFIG_HOME/followup/config.toml`` when it exists).
+config file (``--config FILE``, else ``config.toml`` in ``config_dir()`` when it exists:
+``$XDG_CONFIG_HOME/followup`` on Linux, ``~/Library/Application Support/followup`` on macOS).
 
 * ``backend``: ``--backend``, else ``backend`` in the config file, else ``offline``. The
   environment never switches the backend on its own (an ``OPENAI_API_KEY`` exported for other
@@ -21,8 +22,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 BackendName = Literal["offline", "openai"]
 StructuredOutput = Literal["auto", "json_schema", "json_object", "prompt"]
@@ -48,7 +50,26 @@ class LLMConfig(BaseModel):
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.0
     max_tokens: Annotated[int, Field(ge=64)] = 1200
     structured_output: StructuredOutput = "auto"
-    """``auto`` tries json_schema, then json_object with a schema, then plain prompting."""
+    """``auto`` tries json_schema, then json_object with a schema, then plain prompting; any
+    other value is used as it is, and a server that rejects it fails the turn."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        """Caught here, a typo is one error at startup rather than a fallback on every turn."""
+        if url is None:
+            return None
+        try:
+            parts = urlsplit(url.strip())
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        except ValueError:  # "http://[::1", "http://host:port"
+            usable = False
+        if not usable:
+            raise ValueError(
+                f"{url!r} is not an http(s) URL with a host, e.g. http://localhost:8080/v1"
+            )
+        return url.strip()
 
 
 class ConfigError(ValueError):
@@ -56,9 +77,15 @@ class ConfigError(ValueError):
 
 
 def config_dir() -> Path:
-    """The per-user configuration directory (XDG on Linux, the usual places elsewhere)."""
+    """The per-user configuration directory (XDG on Linux, the usual places elsewhere).
+
+    Follows ``agent.transcript.data_dir``: on macOS both live in ``~/Library/Application
+    Support/followup``.
+    """
     if os.name == "nt":
         base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
     else:
         base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return base / "followup"
@@ -118,7 +145,8 @@ def load_config(
         err = exc.errors()[0]
         where = f"{path}: " if from_file else ""
         loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{where}{loc}: {err['msg']}") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{where}{loc}: {msg}") from None
     if config.backend == "openai" and not config.model:
         raise ConfigError(
             f"the openai backend needs a model: --model NAME, FOLLOWUP_MODEL, or model in {path}"

@@ -5,20 +5,23 @@ own types (and tested without HTTP).
 
 Trust but verify, the rules applied to every reply:
 
-* **Evidence** counts only when it occurs in the candidate's newest answer after whitespace and
-  case are normalised (surrounding quote marks and a trailing ellipsis are ignored), is at least
-  two words long, and does not itself talk to the grader (``signals.ADDRESSES_GRADER``).
-  Anything else is dropped.
+* **Evidence** counts only when it is a run of whole words of the candidate's newest answer
+  (compared as word sequences, so case, whitespace and punctuation do not matter but a piece of
+  a word never matches), is substantial (``MIN_QUOTE_WORDS`` words or ``MIN_QUOTE_CHARS``
+  characters: "it is" backs nothing), and does not itself talk to the grader
+  (``signals.ADDRESSES_GRADER``). Anything else is dropped.
 * A **score above 1** left with no real evidence is capped at 1. A 1 without real evidence
   rests on the answer's first sentence that does not talk to the grader (the grade model
   requires some evidence); an answer with no such sentence gets 0. Each cap is
   recorded in the assessment's notes, which the transcript keeps.
 * A **probe** is kept only when it is a question (contains "?"), is not a repeat of one already
   asked, is at most ``MAX_PROBE_CHARS`` long, is about this question (it mentions one of the
-  rubric's topic terms, or shares a content word of five letters or more with the question and
-  its rubric text) and is about its dimension (a cue word from ``DIMENSION_CUES``, or a content
-  word shared with that dimension's rubric text and bank probes). Otherwise it is dropped and
-  the interview asks the bank's probe. (The interview also ignores a kept probe whose dimension
+  rubric's topic terms, or shares a content word of five letters or more, other than a cue word,
+  with the question or with what the candidate has said; the rubric's dimension wording does
+  not count, since "explain how photosynthesis works" shares "explain" with any definition
+  rubric) and is about its dimension (a cue word from ``DIMENSION_CUES``, or a content word
+  shared with that dimension's rubric text and bank probes). Otherwise it is dropped and the
+  interview asks the bank's probe. (The interview also ignores a kept probe whose dimension
   is not the one the policy picked.)
 """
 
@@ -39,7 +42,9 @@ from agent.rubric import DIMENSIONS, Dimension, Rubric
 
 ANSWER_TAG = "candidate_answer"
 HISTORY_TAG = "conversation"
-MIN_QUOTE_WORDS = 2
+MIN_QUOTE_WORDS = 4
+MIN_QUOTE_CHARS = 20
+"""A quote backs a score when it has at least this many words or characters."""
 MAX_PROBE_CHARS = 400
 FALLBACK_EVIDENCE_CHARS = 160
 GRADER_NAME = "openai"
@@ -237,36 +242,44 @@ def parse_reply(content: str) -> ModelReply:
 
 # --- verification -----------------------------------------------------------------------------
 
-_QUOTE_MARKS = "\"'“”‘’`«»"
-
 
 def normalise(text: str) -> str:
-    """Whitespace collapsed, case folded: how quotes are compared with the answer."""
+    """Whitespace collapsed, case folded: how a probe is compared with those already asked."""
     return " ".join(text.split()).casefold()
 
 
-def _clean_quote(quote: str) -> str:
-    q = normalise(quote).strip(_QUOTE_MARKS + " ")
-    for tail in ("...", "…"):
-        q = q.removesuffix(tail).removeprefix(tail)
-    return q.strip(_QUOTE_MARKS + " ")
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    """The text as its words only, case folded, one space apart (punctuation is dropped)."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def quote_problem(quote: str, answer: str) -> str | None:
+    """Why a quote cannot back a score, or None when it can.
+
+    The quote and the answer are compared as word sequences, padded with spaces so that only
+    whole words match: "om fo" is not in "from food", "3,000 toys" is in "3 000 toys".
+    """
+    words = _words(quote)
+    if f" {words} " not in f" {_words(answer)} " or not words:
+        return "is not in the answer"
+    if len(words.split()) < MIN_QUOTE_WORDS and len(words) < MIN_QUOTE_CHARS:
+        return "is too short to back a score"
+    if signals.ADDRESSES_GRADER.search(words):
+        return "talks to the grader"
+    return None
 
 
 def real_evidence(quotes: list[str], answer: str) -> tuple[list[str], list[str]]:
-    """Split a grade's quotes into those found in the answer and those dropped."""
-    haystack = normalise(answer)
+    """Split a grade's quotes into those that back a score and those dropped."""
     kept: list[str] = []
     dropped: list[str] = []
     for quote in quotes:
-        q = _clean_quote(quote)
-        if (
-            len(q.split()) >= MIN_QUOTE_WORDS
-            and q in haystack
-            and not signals.ADDRESSES_GRADER.search(q)
-        ):
-            kept.append(quote.strip())
-        elif quote.strip():
-            dropped.append(quote.strip())
+        if not quote.strip():
+            continue
+        (dropped if quote_problem(quote, answer) else kept).append(quote.strip())
     return kept, dropped
 
 
@@ -293,9 +306,12 @@ def verify_grade(reply: ModelReply, answer: str) -> tuple[Grade, list[str]]:
         kept, dropped = real_evidence(given.evidence, answer)
         score, reason = given.score, given.reason
         if score > 1 and not kept:
-            why = f'"{_short(dropped[0])}" is not in the answer' if dropped else "no quote given"
+            if dropped:
+                why = f'"{_short(dropped[0])}" {quote_problem(dropped[0], answer)}'
+            else:
+                why = "no quote given"
             notes.append(f"{dim.value}: the model's {score} was capped at 1 ({why})")
-            score, reason = 1, f"capped at 1: the model's evidence is not in the answer. {reason}"
+            score, reason = 1, f"capped at 1: the model's evidence does not hold up. {reason}"
         if score >= 1 and not kept:
             if not start:
                 score, reason = 0, f"nothing in the answer to quote. {reason}"
@@ -318,13 +334,24 @@ def _content_words(text: str) -> set[str]:
     return {w.rstrip("s") for w in _CONTENT_WORD.findall(text.casefold()) if w not in _GENERIC}
 
 
+def _is_cue(word: str) -> bool:
+    return any(cue.search(word) for cue in DIMENSION_CUES.values())
+
+
 def _dimension_words(rubric: Rubric, dim: Dimension) -> set[str]:
     spec = rubric.dimension(dim)
     return _content_words(" ".join([spec.meaning, spec.level2, spec.level3, *spec.probes]))
 
 
-def _topic_words(rubric: Rubric) -> set[str]:
-    return _content_words(rubric.question).union(*(_dimension_words(rubric, d) for d in DIMENSIONS))
+def _topic_words(rubric: Rubric, request: TurnRequest) -> set[str]:
+    """Words that tie a probe to this question: from the question and the candidate's answers.
+
+    Not the rubric's dimension wording (it is the same kind of text for every question), and
+    not the cue words that say which dimension a probe is about ("explain", "works",
+    "decision"): a probe sharing only those with the question is about something else.
+    """
+    said = [rubric.question, request.answer, *(e.answer for e in request.history)]
+    return {w for w in _content_words(" ".join(said)) if not _is_cue(w)}
 
 
 def check_probe(
@@ -343,7 +370,7 @@ def check_probe(
         problem = "too long"
     elif normalise(text) in asked:
         problem = "already asked"
-    elif not (mentions(rubric.compiled_terms, text) or words & _topic_words(rubric)):
+    elif not (mentions(rubric.compiled_terms, text) or words & _topic_words(rubric, request)):
         problem = "nothing to do with the question"
     elif not (
         DIMENSION_CUES[probe.dimension].search(text)

@@ -9,26 +9,33 @@ Who retries what:
   connection errors), ``max_retries`` times.
 * One tenacity policy, here, retries what the SDK cannot see: a reply that is not valid JSON or
   does not fit the schema, a refusal, a reply cut off at ``max_tokens``. The retry tells the
-  model what was wrong with its previous reply.
-* Structured output is negotiated once per backend instance: ``json_schema`` first; an error
+  model what was wrong with its previous reply. A 200 whose body is not a chat completion at
+  all (a proxy's HTML page, ``"message": null``, no ``choices``) is retried the same way: the
+  SDK builds its response objects without validating them, so ``_unpack`` checks every field
+  it reads.
+* With ``structured_output = "auto"`` (the default), the mode is negotiated once per backend
+  instance: ``json_schema`` first; an error
   naming ``response_format``/``json_schema`` (llama-cpp-python answers a 500 carrying its
   validation error) switches to ``{"type": "json_object", "schema": ...}``, and a rejection of
   that to plain prompting. Until a mode has worked once, requests go out without SDK retries,
   so a rejection costs one call rather than ``1 + max_retries``; any other failure of such a
   request is sent again with the SDK's retries. Every reply is validated whatever the server
-  claims to enforce.
+  claims to enforce. A pinned mode is never negotiated: when the server rejects it, the turn
+  fails (and is graded offline) with the reason in its notes.
 
 When all of that fails, the turn is graded by the offline grader and marked ``fallback``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+from openai.types.chat.chat_completion import Choice
 from tenacity import (
     RetryError,
     Retrying,
@@ -168,7 +175,7 @@ class OpenAIBackend:
         except BackendFailure as exc:
             usage = sum(spent, Usage())
             self._add(usage)
-            grade = self._offline.grade(rubric, request.answer)
+            grade = self._offline.grade(rubric, request.answer, follow_up=request.follow_up)
             note = f"the model backend failed ({exc}); this turn was graded offline"
             return Assessment(grade=grade, fallback=True, notes=[note], usage=usage)
         usage = sum(spent, Usage())
@@ -254,8 +261,16 @@ class OpenAIBackend:
                     max_tokens=self._config.max_tokens,
                     extra_body=extra,
                 )
+            except json.JSONDecodeError:
+                # The SDK parses a JSON content type itself and lets a broken body through.
+                raise ReplyError("the server's reply is not valid JSON") from None
             except openai.APIStatusError as exc:
                 if mode in _NEXT_MODE and _rejects_format(exc):
+                    if self._config.structured_output != "auto":  # pinned: no negotiation
+                        raise BackendFailure(
+                            f"HTTP {exc.status_code}: the server rejects the pinned "
+                            f"structured_output {mode!r}"
+                        ) from exc
                     with self._lock:
                         if self._mode == mode:
                             self._mode = _NEXT_MODE[mode]
@@ -273,20 +288,7 @@ class OpenAIBackend:
         with self._lock:
             if self._mode == mode:
                 self._confirmed = True
-        used = completion.usage
-        prompt = used.prompt_tokens if used else 0
-        completion_tokens = used.completion_tokens if used else 0
-        spent.append(Usage(prompt_tokens=prompt, completion_tokens=completion_tokens))
-        if not completion.choices:
-            return _Raw("", None, None, prompt, completion_tokens)
-        choice = completion.choices[0]
-        return _Raw(
-            choice.message.content or "",
-            getattr(choice.message, "refusal", None),
-            choice.finish_reason,
-            prompt,
-            completion_tokens,
-        )
+        return _unpack(completion, spent)
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,46 @@ class _Raw:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
         )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _text(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ReplyError(f"the server's reply has a {what} that is not text")
+
+
+def _unpack(completion: object, spent: list[Usage]) -> _Raw:
+    """The fields of one completion, or ReplyError when the body is not a chat completion.
+
+    The SDK constructs its models without validation (and returns the bare body when it is not
+    JSON), so any attribute here may be missing, None or of the wrong type.
+    """
+    if not isinstance(completion, ChatCompletion):
+        raise ReplyError("the server's reply is not a chat completion")
+    used = getattr(completion, "usage", None)
+    prompt = _count(getattr(used, "prompt_tokens", 0))
+    produced = _count(getattr(used, "completion_tokens", 0))
+    spent.append(Usage(prompt_tokens=prompt, completion_tokens=produced))
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list):
+        raise ReplyError("the server's reply has no choices")
+    if not choices:
+        return _Raw("", None, None, prompt, produced)
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    if not isinstance(choice, Choice) or not isinstance(message, ChatCompletionMessage):
+        raise ReplyError("the server's reply has no message")
+    return _Raw(
+        _text(getattr(message, "content", None), "content") or "",
+        _text(getattr(message, "refusal", None), "refusal"),
+        _text(getattr(choice, "finish_reason", None), "finish_reason"),
+        prompt,
+        produced,
+    )
 
 
 def _check(raw: _Raw) -> ModelReply:

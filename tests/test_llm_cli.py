@@ -161,3 +161,14 @@ def test_eval_counts_fallback_as_unscored(tmp_path: Path) -> None:
     assert status == 2
     assert "unscored 4" in out
     assert "could not be produced" in err
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x"])
+def test_a_bad_base_url_stops_before_the_session_with_one_line(url: str) -> None:
+    argv = ["chat", "-q", "toy-question", "--backend", "openai", "--base-url", url]
+    with mocked():  # no route: any request at all would fail the test
+        status, out, err = run([*argv, "--model", "test-model"], "A toy is a thing.\n\n/quit\n")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "base_url" in err and "not an http(s) URL" in err
+    assert "Probe" not in out

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from agent.backend import OfflineBackend
 from agent.cli import UsageError, build_parser, make_backend
-from agent.llm_config import PLACEHOLDER_KEY, ConfigError, load_config
+from agent.llm_config import (
+    PLACEHOLDER_KEY,
+    ConfigError,
+    config_dir,
+    default_config_path,
+    load_config,
+)
 from agent.openai_backend import OpenAIBackend
 
 NO_FLAGS: dict[str, object] = {"backend": None, "model": None, "base_url": None}
@@ -104,3 +112,33 @@ def test_eval_concurrency_and_cache_options() -> None:
     assert args.concurrency is None and args.no_cache is False
     args = parse("eval", "evals", "--no-cache", "--concurrency", "2", "--config", "x.toml")
     assert args.concurrency == 2 and args.no_cache is True and args.config == Path("x.toml")
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x", "http://", "localhost:8080/v1"])
+def test_a_base_url_that_is_not_http_with_a_host_is_an_error(url: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"base_url: .*not an http\(s\) URL"):
+        load_config(flags(base_url=url, model="m"), {})
+    with pytest.raises(ConfigError, match="base_url"):
+        load_config(NO_FLAGS, {"OPENAI_BASE_URL": url})
+    path = write_config(tmp_path, f'backend = "openai"\nmodel = "m"\nbase_url = "{url}"\n')
+    with pytest.raises(ConfigError, match="base_url") as caught:
+        load_config(NO_FLAGS, {})
+    assert str(path) in str(caught.value)
+
+
+def test_a_usable_base_url_is_kept() -> None:
+    for url in ("http://localhost:8080/v1", "https://api.example.com/v1"):
+        assert load_config(flags(base_url=url, model="m"), {}).base_url == url
+
+
+def test_the_config_dir_on_macos_is_application_support(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+    monkeypatch.setattr(os, "uname", lambda: SimpleNamespace(sysname="Darwin"))
+    expected = tmp_path / "Library" / "Application Support" / "followup"
+    assert config_dir() == expected
+    assert default_config_path() == expected / "config.toml"
+    monkeypatch.setattr(os, "uname", lambda: SimpleNamespace(sysname="Linux"))
+    assert config_dir() == tmp_path / "xdg" / "followup"

@@ -32,7 +32,7 @@ from agent.interview import Interview
 from agent.llm_cache import ReplyCache
 from agent.openai_backend import OpenAIBackend
 from agent.policy import ProbeSource
-from agent.rubric import Dimension, Rubric
+from agent.rubric import Bank, Dimension, Rubric
 
 ANSWER = (
     "A toy is an object for play, that is my solid definition. "
@@ -389,3 +389,168 @@ def test_the_key_never_shows_in_repr_errors_or_logs(
     assert caplog.text  # the SDK and httpx did log something
     for text in visible:
         assert SECRET not in text
+
+
+def _body(payload: object) -> httpx.Response:
+    return httpx.Response(200, json=payload)
+
+
+MALFORMED_200 = {
+    "html": httpx.Response(200, text="<html><body>Gateway login</body></html>"),
+    "message-null": _body({"choices": [{"index": 0, "message": None, "finish_reason": "stop"}]}),
+    "no-choices": _body({"id": "chatcmpl-test", "object": "chat.completion"}),
+    "choices-not-a-list": _body({"choices": "none today"}),
+    "a-json-list": _body([1, 2, 3]),
+    "content-not-text": _body({"choices": [{"message": {"content": {"grades": {}}}}]}),
+    "broken-json": httpx.Response(
+        200, text='{"choices": [', headers={"content-type": "application/json"}
+    ),
+    "empty-body": httpx.Response(200, text=""),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_200))
+def test_a_200_that_is_not_a_chat_completion_is_retried_then_offline(
+    toy: Rubric, name: str
+) -> None:
+    with mocked() as mock:
+        route = mock.post(CHAT_URL).mock(return_value=MALFORMED_200[name])
+        result = backend(attempts=2).assess(toy, request())
+    assert route.call_count == 2  # a ReplyError: retried by the tenacity policy
+    assert result.fallback and result.grade.grader == "offline"
+    assert "graded offline" in result.notes[0]
+    assert result.usage is not None and result.usage.calls == 2
+
+
+def test_a_200_that_is_not_a_chat_completion_can_recover(toy: Rubric) -> None:
+    with mocked() as mock:
+        route = mock.post(CHAT_URL).mock(
+            side_effect=[MALFORMED_200["message-null"], completion(GOOD)]
+        )
+        result = backend().assess(toy, request())
+    assert route.call_count == 2 and not result.fallback
+    assert result.grade.definition.score == 2
+
+
+def test_the_offline_fallback_knows_the_answer_replies_to_a_probe(toy: Rubric) -> None:
+    # "It" is the toy: only a reply to a probe may be graded without naming the concept.
+    answer = "It is something you play with."
+    followed = TurnRequest(answer=answer, asked="What about definition, first?", follow_up=True)
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=error(400, "model 'x' not found"))
+        llm = backend()
+        as_probe_reply = llm.assess(toy, followed)
+        as_opening = llm.assess(toy, request(answer))
+    assert as_probe_reply.fallback and as_opening.fallback
+    assert as_probe_reply.grade.definition.score == 1
+    assert as_opening.grade.definition.score == 0
+
+
+@pytest.mark.parametrize("pinned", ["json_schema", "json_object"])
+def test_a_pinned_structured_output_is_not_negotiated(toy: Rubric, pinned: str) -> None:
+    rejection = error(400, f"response_format {pinned} is not supported by this server")
+    with mocked() as mock:
+        route = mock.post(CHAT_URL).mock(side_effect=[rejection, completion(GOOD)])
+        llm = backend(structured_output=pinned)
+        rejected = llm.assess(toy, request())
+        again = llm.assess(toy, request())
+    assert route.call_count == 2  # one call per turn: no second mode tried
+    assert [sent(route, n)["response_format"]["type"] for n in range(2)] == [pinned, pinned]
+    assert llm.mode == pinned
+    assert rejected.fallback and rejected.grade.grader == "offline"
+    assert (
+        "HTTP 400" in rejected.notes[0]
+        and f"pinned structured_output '{pinned}'" in (rejected.notes[0])
+    )
+    assert not again.fallback
+
+
+def test_evidence_must_be_a_substantial_run_of_whole_words(toy: Rubric) -> None:
+    answer = (
+        "Well, I think it is from food: a toy is an object for play. "
+        "We sold 3,000 toys a month at my last job."
+    )
+    weak = reply_json(
+        {d: 3 for d in ("definition", "implication", "example", "tradeoff")},
+        {
+            "definition": ["it is", "om fo"],  # real text, but too short / not whole words
+            "implication": ["oy is an object for pl"],  # words cut in half
+            "example": ["object for play"],  # whole words, but three of them and 15 letters
+            "tradeoff": ["it is", "we sold 3,000 toys a month"],  # one quote holds up
+        },
+    )
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=completion(weak))
+        result = backend().assess(toy, request(answer))
+    grade = result.grade
+    assert (grade.definition.score, grade.implication.score, grade.example.score) == (1, 1, 1)
+    assert grade.tradeoff.score == 3 and grade.tradeoff.evidence == ["we sold 3,000 toys a month"]
+    for dim in ("definition", "implication", "example"):
+        assert any(n.startswith(f"{dim}: the model's 3 was capped at 1") for n in result.notes)
+    assert any('"it is" is too short' in n for n in result.notes)
+    assert any('"oy is an object for pl" is not in the answer' in n for n in result.notes)
+    # a capped 1 rests on the candidate's first sentence, not on the model's fragments
+    assert grade.definition.evidence == [
+        "Well, I think it is from food: a toy is an object for play."
+    ]
+
+
+def test_evidence_ignores_case_whitespace_and_punctuation_but_not_word_edges(
+    toy: Rubric,
+) -> None:
+    answer = "A toy is an object for play. We sold 3,000 toys a month, and returns dropped."
+    reply = reply_json(
+        {"definition": 2, "example": 2, "implication": 2},
+        {
+            "definition": ["A TOY is an object, for play"],
+            "example": ["“sold 3 000 toys a month and returns”"],
+            "implication": ["toy is an object for playtime"],
+        },
+    )
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=completion(reply))
+        result = backend().assess(toy, request(answer))
+    grade = result.grade
+    assert grade.definition.score == 2 and grade.example.score == 2
+    assert grade.implication.score == 1
+    assert any("implication: the model's 2 was capped at 1" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        ("definition", "Can you explain how photosynthesis works?"),
+        ("implication", "How would you make a decision about your lunch?"),
+    ],
+)
+def test_probes_sharing_only_rubric_wording_are_off_topic(
+    bank: Bank, probe: tuple[str, str]
+) -> None:
+    rubric = bank.get("random-forest")
+    answer = "A random forest works by averaging many decision trees, I think."
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=completion(reply_json(probe=probe)))
+        result = backend().assess(rubric, TurnRequest(answer=answer, asked=rubric.question))
+    assert result.probe is None
+    assert any("nothing to do with the question" in n for n in result.notes)
+
+
+def test_an_off_topic_probe_is_replaced_by_the_bank_probe(bank: Bank) -> None:
+    rubric = bank.get("random-forest")
+    off_topic = reply_json(probe=("definition", "Can you explain how photosynthesis works?"))
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=completion(off_topic))
+        turn = Interview(rubric, backend()).answer("I am not sure.")
+    assert turn.probe is not None and turn.probe.source is ProbeSource.BANK
+    assert turn.probe.dimension is Dimension.DEFINITION
+    assert "photosynthesis" not in turn.probe.text
+
+
+def test_a_probe_may_pick_up_the_candidates_own_words(bank: Bank) -> None:
+    rubric = bank.get("random-forest")
+    answer = "We used bagging over bootstrap samples on the churn table."
+    probe = ("implication", "Why would bagging help on that churn table in practice?")
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=completion(reply_json(probe=probe)))
+        result = backend().assess(rubric, TurnRequest(answer=answer, asked=rubric.question))
+    assert result.probe is not None and result.probe.text == probe[1]
