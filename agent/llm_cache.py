@@ -17,6 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from agent.paths import user_dir
+
 CACHE_VERSION = 1
 
 
@@ -28,14 +30,8 @@ class CachedReply(BaseModel):
 
 
 def cache_dir() -> Path:
-    """The per-user cache directory (XDG on Linux, the usual places elsewhere)."""
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif os.uname().sysname == "Darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "followup" / "replies"
+    """Where parsed model replies are cached (see ``agent.paths``)."""
+    return user_dir("cache") / "replies"
 
 
 def cache_key(

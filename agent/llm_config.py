@@ -17,7 +17,6 @@ The key is a ``SecretStr``: it prints as ``**********`` in any repr, log or erro
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +24,8 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from agent.paths import user_dir
 
 BackendName = Literal["offline", "openai"]
 StructuredOutput = Literal["auto", "json_schema", "json_object", "prompt"]
@@ -77,18 +78,8 @@ class ConfigError(ValueError):
 
 
 def config_dir() -> Path:
-    """The per-user configuration directory (XDG on Linux, the usual places elsewhere).
-
-    Follows ``agent.transcript.data_dir``: on macOS both live in ``~/Library/Application
-    Support/followup``.
-    """
-    if os.name == "nt":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif os.uname().sysname == "Darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "followup"
+    """The per-user configuration directory (see ``agent.paths``)."""
+    return user_dir("config")
 
 
 def default_config_path() -> Path:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agent.backend import Usage
 from agent.grade import Grade
+from agent.paths import user_dir
 from agent.policy import Outcome, ProbeSource
 from agent.rubric import Dimension
 from agent.yamlfile import first_error
@@ -99,13 +100,7 @@ def data_dir() -> Path:
     override = os.environ.get("FOLLOWUP_HOME")
     if override:
         return Path(override)
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif os.uname().sysname == "Darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "followup"
+    return user_dir("data")
 
 
 def default_transcript_path(question_id: str) -> Path:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -136,9 +135,9 @@ def test_the_config_dir_on_macos_is_application_support(
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
-    monkeypatch.setattr(os, "uname", lambda: SimpleNamespace(sysname="Darwin"))
+    monkeypatch.setattr(sys, "platform", "darwin")
     expected = tmp_path / "Library" / "Application Support" / "followup"
     assert config_dir() == expected
     assert default_config_path() == expected / "config.toml"
-    monkeypatch.setattr(os, "uname", lambda: SimpleNamespace(sysname="Linux"))
+    monkeypatch.setattr(sys, "platform", "linux")
     assert config_dir() == tmp_path / "xdg" / "followup"
