@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agent.rubric import CueGroup
-from agent.text import Sentence
+from agent.text import Sentence, clean, is_real_sentence, split_sentences
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,12 @@ class SentenceIndex:
             ):
                 return Hit((a, b))
         return None
+
+
+def index_text(text: str) -> SentenceIndex:
+    """The usable sentences of a raw text (cleaned, split, lists of terms left out)."""
+    cleaned, _ = clean(text)
+    return SentenceIndex([s for s in split_sentences(cleaned) if is_real_sentence(s)])
 
 
 def mentions(group: CueGroup, text: str) -> bool:

@@ -39,6 +39,7 @@ from agent.evidence import mentions
 from agent.grade import DimensionGrade, Grade
 from agent.prompts import render
 from agent.rubric import DIMENSIONS, Dimension, Rubric
+from agent.text import flatten
 
 ANSWER_TAG = "candidate_answer"
 HISTORY_TAG = "conversation"
@@ -243,11 +244,6 @@ def parse_reply(content: str) -> ModelReply:
 # --- verification -----------------------------------------------------------------------------
 
 
-def normalise(text: str) -> str:
-    """Whitespace collapsed, case folded: how a probe is compared with those already asked."""
-    return " ".join(text.split()).casefold()
-
-
 _WORD = re.compile(r"\w+")
 
 
@@ -361,14 +357,14 @@ def check_probe(
     if probe is None:
         return None, None
     text = " ".join(probe.text.split())
-    asked = {normalise(t) for t in [*request.already_asked, request.asked]}
+    asked = {flatten(t) for t in [*request.already_asked, request.asked]}
     words = _content_words(text)
     problem = None
     if "?" not in text:
         problem = "not a question"
     elif len(text) > MAX_PROBE_CHARS:
         problem = "too long"
-    elif normalise(text) in asked:
+    elif flatten(text) in asked:
         problem = "already asked"
     elif not (mentions(rubric.compiled_terms, text) or words & _topic_words(rubric, request)):
         problem = "nothing to do with the question"

@@ -35,7 +35,8 @@ from agent.replay_model import DimensionResult, ReplayReport, SessionReport, Tur
 from agent.report import render
 from agent.rubric import DIMENSIONS, Bank, Dimension, Rubric, load_bank
 from agent.summary import OUTCOME_TEXT, summarize_grades
-from agent.wording import flat, match_probe, match_question
+from agent.text import flatten
+from agent.wording import match_probe, match_question
 
 ENDS_OPEN = "the transcript ends here, before the agent would have ended the interview"
 
@@ -57,7 +58,7 @@ def resolve_rubric(convo: Conversation, bank: Bank, question_id: str | None) -> 
                 f"{convo.source}:1: question {convo.question_id!r} is not in the question bank "
                 "(see 'followup questions')"
             )
-        if convo.question and flat(convo.question) != flat(rubric.question):
+        if convo.question and flatten(convo.question) != flatten(rubric.question):
             convo.warnings.append(
                 f"{convo.source}:{convo.question_line}: the recorded question is worded "
                 f"differently from the bank's {rubric.id!r}; re-graded against the bank's rubric"

@@ -133,6 +133,11 @@ def is_real_sentence(sentence: Sentence) -> bool:
     return function / len(words) >= 0.08 or bool(_FORMULA.search(sentence.text))
 
 
+def flatten(text: str) -> str:
+    """Case folded, runs of whitespace made single spaces: for verbatim comparisons."""
+    return " ".join(text.split()).casefold()
+
+
 def hedge_count(text: str) -> int:
     """How many hedging phrases the text holds ("I think", "maybe", "kind of")."""
     return len(HEDGES.findall(text))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.policy import ProbeSource
 from agent.rubric import DIMENSIONS, Bank, Dimension, Rubric
+from agent.text import flatten
 
 MIN_QUESTION_MATCH = 0.6
 """Share of a bank question's content words a transcript's opening line must contain."""
@@ -102,11 +103,6 @@ def bank_probes(rubric: Rubric) -> Iterable[tuple[str, Dimension, ProbeSource]]:
         yield senior.text, senior.dimension, ProbeSource.SENIOR
 
 
-def flat(text: str) -> str:
-    """Lower case with runs of whitespace made single spaces, for verbatim comparisons."""
-    return " ".join(text.lower().split())
-
-
 def match_probe(rubric: Rubric, line: str) -> tuple[str, Dimension, ProbeSource] | None:
     """The bank probe an interviewer's line asks, if any.
 
@@ -114,10 +110,10 @@ def match_probe(rubric: Rubric, line: str) -> tuple[str, Dimension, ProbeSource]
     that probe; otherwise the probe whose words the line covers best, if it reaches
     ``MIN_PROBE_MATCH``.
     """
-    said = flat(line)
+    said = flatten(line)
     probes = list(bank_probes(rubric))
     for probe in probes:
-        if flat(probe[0]) in said:
+        if flatten(probe[0]) in said:
             return probe
     best = max(probes, key=lambda p: coverage(p[0], line), default=None)
     if best is not None and coverage(best[0], line) >= MIN_PROBE_MATCH:

@@ -17,14 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.evidence import SentenceIndex  # noqa: E402
+from agent.evidence import index_text  # noqa: E402
 from agent.rubric import DIMENSIONS, Rubric, RubricError, load_rubric  # noqa: E402
-from agent.text import clean, is_real_sentence, split_sentences  # noqa: E402
 
 
 def show(rubric: Rubric, label: str, answer: str) -> None:
-    text, _ = clean(answer)
-    index = SentenceIndex([s for s in split_sentences(text) if is_real_sentence(s)])
+    index = index_text(answer)
     print(f"  [{label}]")
     for dim in DIMENSIONS:
         hits = []

@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 from agent.cli import main
-from agent.llm_turn import normalise
 from agent.rubric import DIMENSIONS, load_rubric
+from agent.text import flatten
 
 pytestmark = [
     pytest.mark.llamacpp,
@@ -118,12 +118,12 @@ def _config(tmp_path: Path) -> Path:
 
 def _check_grade(grade: dict[str, object], answer: str) -> None:
     """Safeguards on one recorded grade: real evidence behind every score above 1."""
-    haystack = normalise(answer)
+    haystack = flatten(answer)
     for dim in ("definition", "implication", "example", "tradeoff"):
         entry = grade[dim]
         assert isinstance(entry, dict)
         if entry["score"] > 1:
-            assert any(normalise(e).strip("\"'.… ") in haystack for e in entry["evidence"]), entry
+            assert any(flatten(e).strip("\"'.… ") in haystack for e in entry["evidence"]), entry
 
 
 ANSWERS = [

@@ -13,9 +13,8 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from agent.evidence import SentenceIndex
+from agent.evidence import index_text
 from agent.rubric import Bank, Dimension
-from agent.text import clean, is_real_sentence, split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases"
 
@@ -38,11 +37,6 @@ def _files() -> list[Path]:
     return sorted(FIXTURES.glob("*.yaml"))
 
 
-def _index(text: str) -> SentenceIndex:
-    cleaned, _ = clean(text)
-    return SentenceIndex([s for s in split_sentences(cleaned) if is_real_sentence(s)])
-
-
 @pytest.mark.parametrize("path", _files(), ids=lambda p: p.stem)
 def test_points_generalise(path: Path, bank: Bank) -> None:
     data = ParaphraseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -56,9 +50,9 @@ def test_points_generalise(path: Path, bank: Bank) -> None:
                 p for p in rubric.dimension(case.dimension).points if p.id == case.point
             ).compiled
         for text in case.should_match:
-            if _index(text).find(matcher) is None:
+            if index_text(text).find(matcher) is None:
                 failures.append(f"{case.point}: missed {text!r}")
         for text in case.should_not_match:
-            if _index(text).find(matcher) is not None:
+            if index_text(text).find(matcher) is not None:
                 failures.append(f"{case.point}: fired on {text!r}")
     assert not failures, "\n".join(failures)
