@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.offline_grader import OfflineGrader  # noqa: E402
-from agent.rubric import load_bank  # noqa: E402
+from agent.bank.rubric import load_bank  # noqa: E402
+from agent.grading.offline.grader import OfflineGrader  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -30,12 +30,12 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent.backend import Assessment, TurnRequest  # noqa: E402
-from agent.evalcases import load_suites  # noqa: E402
-from agent.evalrun import Gates, run_suites  # noqa: E402
-from agent.llm_config import LLMConfig  # noqa: E402
-from agent.openai_backend import OpenAIBackend  # noqa: E402
-from agent.rubric import DIMENSIONS, Rubric, load_bank  # noqa: E402
+from agent.bank.rubric import DIMENSIONS, Rubric, load_bank  # noqa: E402
+from agent.evals.cases import load_suites  # noqa: E402
+from agent.evals.runner import Gates, run_suites  # noqa: E402
+from agent.grading.backend import Assessment, TurnRequest  # noqa: E402
+from agent.grading.llm.config import LLMConfig  # noqa: E402
+from agent.grading.llm.openai_backend import OpenAIBackend  # noqa: E402
 
 _ANSWER = re.compile(r"<candidate_answer>\n(.*?)\n</candidate_answer>", re.DOTALL)
 

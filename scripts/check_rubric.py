@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.evidence import index_text  # noqa: E402
-from agent.rubric import DIMENSIONS, Rubric, RubricError, load_rubric  # noqa: E402
+from agent.bank.rubric import DIMENSIONS, Rubric, RubricError, load_rubric  # noqa: E402
+from agent.grading.offline.evidence import index_text  # noqa: E402
 
 
 def show(rubric: Rubric, label: str, answer: str) -> None:

@@ -10,10 +10,10 @@ scores; the next line is the labeller's note with the path they expected.
 import sys
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
-from agent.backend import OfflineBackend
-from agent.evalcases import load_suite
-from agent.interview import Interview
-from agent.rubric import DIMENSIONS, load_bank
+from agent.bank.rubric import DIMENSIONS, load_bank
+from agent.evals.cases import load_suite
+from agent.grading.backend import OfflineBackend
+from agent.session.interview import Interview
 
 b = load_bank()
 suite = load_suite(

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml  # noqa: E402
 
-from agent.offline_grader import OfflineGrader  # noqa: E402
-from agent.rubric import DIMENSIONS, load_bank  # noqa: E402
+from agent.bank.rubric import DIMENSIONS, load_bank  # noqa: E402
+from agent.grading.offline.grader import OfflineGrader  # noqa: E402
 
 TUNING = ["evals/answers-core.yaml", "evals/answers-applied.yaml"]
 

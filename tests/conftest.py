@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.rubric import Bank, Rubric, load_bank, load_rubric
+from agent.bank.rubric import Bank, Rubric, load_bank, load_rubric
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

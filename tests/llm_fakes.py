@@ -10,10 +10,10 @@ import httpx
 from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
-from agent.llm_config import LLMConfig
-from agent.llm_turn import ReplyError
-from agent.openai_backend import OpenAIBackend
-from agent.rubric import DIMENSIONS
+from agent.bank.rubric import DIMENSIONS
+from agent.grading.llm.config import LLMConfig
+from agent.grading.llm.openai_backend import OpenAIBackend
+from agent.grading.llm.turn import ReplyError
 
 BASE_URL = "http://llm.test/v1"
 CHAT_URL = f"{BASE_URL}/chat/completions"

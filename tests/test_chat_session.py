@@ -10,7 +10,7 @@ import io
 import json
 from pathlib import Path
 
-from agent.cli import main
+from agent.cli.app import main
 
 RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
 

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from agent import cli
-from agent.backend import Assessment, TurnRequest
-from agent.metrics import agreement, quadratic_weighted_kappa
-from agent.rubric import Rubric
+from agent.bank.rubric import Rubric
+from agent.cli import app as _main_module
+from agent.evals.metrics import agreement, quadratic_weighted_kappa
+from agent.grading.backend import Assessment, TurnRequest
 
 RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
 
@@ -202,7 +203,7 @@ class _Broken:
 def test_unscored_grades_are_never_scores_and_too_many_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "make_backend", lambda args: _Broken())
+    monkeypatch.setattr(_main_module, "make_backend", lambda args: _Broken())
     suite = write_suite(tmp_path, [answer_case("a", "t", ALL0)])
     report = tmp_path / "r.json"
     status, _, err = run(str(suite), "--json", str(report))

@@ -26,8 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.cli import main
-from agent.rubric import DIMENSIONS, load_rubric
+from agent.bank.rubric import DIMENSIONS, load_rubric
+from agent.cli.app import main
 from agent.text import flatten
 
 pytestmark = [

@@ -12,7 +12,7 @@ import pytest
 import respx
 from llm_fakes import BASE_URL, CHAT_URL, SECRET, completion, error, reply_json
 
-from agent.cli import main
+from agent.cli.app import main
 
 RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
 OPENAI = ["--backend", "openai", "--base-url", BASE_URL, "--model", "test-model"]

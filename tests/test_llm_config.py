@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from agent.backend import OfflineBackend
-from agent.cli import UsageError, build_parser, make_backend
-from agent.llm_config import (
+from agent.cli.app import UsageError, build_parser, make_backend
+from agent.grading.backend import OfflineBackend
+from agent.grading.llm.config import (
     PLACEHOLDER_KEY,
     ConfigError,
     config_dir,
     default_config_path,
     load_config,
 )
-from agent.openai_backend import OpenAIBackend
+from agent.grading.llm.openai_backend import OpenAIBackend
 
 NO_FLAGS: dict[str, object] = {"backend": None, "model": None, "base_url": None}
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from agent.offline_grader import OfflineGrader
-from agent.rubric import DIMENSIONS, Bank, Dimension
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension
+from agent.grading.offline.grader import OfflineGrader
 
 grader = OfflineGrader()
 

@@ -27,12 +27,12 @@ from llm_fakes import (
     sent,
 )
 
-from agent.backend import TurnRequest
-from agent.interview import Interview
-from agent.llm_cache import ReplyCache
-from agent.openai_backend import OpenAIBackend
-from agent.policy import ProbeSource
-from agent.rubric import Bank, Dimension, Rubric
+from agent.bank.rubric import Bank, Dimension, Rubric
+from agent.grading.backend import TurnRequest
+from agent.grading.llm.cache import ReplyCache
+from agent.grading.llm.openai_backend import OpenAIBackend
+from agent.session.interview import Interview
+from agent.session.policy import ProbeSource
 
 ANSWER = (
     "A toy is an object for play, that is my solid definition. "

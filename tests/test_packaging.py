@@ -36,7 +36,7 @@ def test_wheel_ships_rubrics_prompts_and_templates(tmp_path: Path) -> None:
     assert {f"agent/rubrics/{n}" for n in rubrics} <= names
     prompts = {p.name for p in (ROOT / "prompts").glob("*.j2")}
     assert prompts and {f"agent/prompts/{n}" for n in prompts} <= names
-    assert any(n.startswith("agent/templates/report.html") for n in names)
+    assert any(n.startswith("agent/replay/templates/report.html") for n in names)
     entry = [n for n in names if n.endswith("entry_points.txt")]
     assert entry
     text = zipfile.ZipFile(wheel).read(entry[0]).decode()

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from agent.evidence import index_text
-from agent.rubric import Bank, Dimension
+from agent.bank.rubric import Bank, Dimension
+from agent.grading.offline.evidence import index_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases"
 

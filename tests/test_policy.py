@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.interview import Interview
-from agent.policy import Outcome, PolicyState, candidates, next_probe
-from agent.rubric import Dimension, Rubric
-from agent.scripted import ScriptedBackend
+from agent.bank.rubric import Dimension, Rubric
+from agent.grading.scripted import ScriptedBackend
+from agent.session.interview import Interview
+from agent.session.policy import Outcome, PolicyState, candidates, next_probe
 
 D, IMP, E, T = "definition", "implication", "example", "tradeoff"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from agent.backend import Exchange, TurnRequest
-from agent.llm_turn import build_messages
-from agent.prompts import data, render, template_names
-from agent.rubric import Dimension, Rubric
+from agent.bank.rubric import Dimension, Rubric
+from agent.grading.backend import Exchange, TurnRequest
+from agent.grading.llm.prompts import data, render, template_names
+from agent.grading.llm.turn import build_messages
 
 
 def test_every_template_is_covered_by_a_rendering_test() -> None:

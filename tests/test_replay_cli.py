@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from agent.cohort import build_cohort
-from agent.replay import replay
-from agent.rubric import Bank, Dimension
-from agent.scripted import ScriptedBackend
+from agent.bank.rubric import Bank, Dimension
+from agent.cli.app import main
+from agent.grading.scripted import ScriptedBackend
+from agent.replay.cohort import build_cohort
+from agent.replay.regrade import replay
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 DIMENSION_NAMES = ("definition", "implication", "example", "tradeoff")

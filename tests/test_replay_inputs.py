@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.replay import resolve_rubric
-from agent.replay_input import InputError, discover, read_conversation
-from agent.rubric import Bank, Dimension
+from agent.bank.rubric import Bank, Dimension
+from agent.replay.inputs import InputError, discover, read_conversation
+from agent.replay.regrade import resolve_rubric
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 JSONL = FIXTURES / "v1-random-forest.jsonl"
@@ -128,8 +128,8 @@ def test_discover_walks_directories_once_each(tmp_path: Path) -> None:
 
 
 def test_plain_probes_are_recognised_from_the_bank(bank: Bank) -> None:
-    from agent.replay import regrade
-    from agent.scripted import ScriptedBackend
+    from agent.grading.scripted import ScriptedBackend
+    from agent.replay.regrade import regrade
 
     convo = read_conversation(str(PLAIN))
     rubric = resolve_rubric(convo, bank, None)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.backend import OfflineBackend
-from agent.interview import Interview
-from agent.policy import Outcome
-from agent.replay import regrade, replay
-from agent.replay_input import read_conversation
-from agent.rubric import DIMENSIONS, Bank, Dimension
-from agent.scripted import ScriptedBackend
-from agent.transcript import TranscriptWriter
-from agent.wording import bank_probes
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension
+from agent.grading.backend import OfflineBackend
+from agent.grading.scripted import ScriptedBackend
+from agent.replay.inputs import read_conversation
+from agent.replay.regrade import regrade, replay
+from agent.replay.wording import bank_probes
+from agent.session.interview import Interview
+from agent.session.policy import Outcome
+from agent.session.transcript import TranscriptWriter
 
 D, IMP, E, T = DIMENSIONS
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"

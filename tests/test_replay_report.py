@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from agent.backend import OfflineBackend
-from agent.replay import replay
-from agent.replay_model import ReplayReport
-from agent.report import TEMPLATE_FOR, md_inline, md_quote, plain, render, render_template
-from agent.rubric import DIMENSIONS, Bank
+from agent.bank.rubric import DIMENSIONS, Bank
+from agent.grading.backend import OfflineBackend
+from agent.replay.model import ReplayReport
+from agent.replay.regrade import replay
+from agent.replay.render import TEMPLATE_FOR, md_inline, md_quote, plain, render, render_template
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 ATTACK = "<script>alert(1)</script>"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.cli import main
-from agent.rubric import RubricError, load_bank, load_rubric
+from agent.bank.rubric import RubricError, load_bank, load_rubric
+from agent.cli.app import main
 
 TOY = Path(__file__).parent / "fixtures" / "rubrics" / "toy-question.yaml"
 

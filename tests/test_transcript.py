@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.interview import Interview
-from agent.rubric import Rubric
-from agent.scripted import ScriptedBackend
-from agent.transcript import (
+from agent.bank.rubric import Rubric
+from agent.grading.scripted import ScriptedBackend
+from agent.session.interview import Interview
+from agent.session.transcript import (
     EndEvent,
     GradeEvent,
     SessionEvent,

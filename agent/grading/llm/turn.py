@@ -33,12 +33,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent import signals
-from agent.backend import SuggestedProbe, TurnRequest
-from agent.evidence import mentions
-from agent.grade import DimensionGrade, Grade
-from agent.prompts import render
-from agent.rubric import DIMENSIONS, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.grading.backend import SuggestedProbe, TurnRequest
+from agent.grading.grade import DimensionGrade, Grade
+from agent.grading.llm.prompts import render
+from agent.grading.offline import signals
+from agent.grading.offline.evidence import mentions
 from agent.text import flatten
 
 ANSWER_TAG = "candidate_answer"

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.policy import ProbeSource
-from agent.rubric import DIMENSIONS, Bank, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric
+from agent.session.policy import ProbeSource
 from agent.text import flatten
 
 MIN_QUESTION_MATCH = 0.6

@@ -1,7 +1,7 @@
 """The model backend over any OpenAI-compatible chat-completions endpoint.
 
 This is the only module that imports ``openai``. One turn is one call in the common case: the
-rendered prompt (``agent.llm_turn``) asks for the grades and the next probe together.
+rendered prompt (``agent.grading.llm.turn``) asks for the grades and the next probe together.
 
 Who retries what:
 
@@ -44,12 +44,19 @@ from tenacity import (
     wait_exponential,
 )
 
-from agent.backend import Assessment, TurnRequest, Usage
-from agent.llm_cache import CachedReply, ReplyCache, cache_key
-from agent.llm_config import LLMConfig
-from agent.llm_turn import ModelReply, ReplyError, build_messages, parse_reply, reply_schema, verify
-from agent.offline_grader import OfflineGrader
-from agent.rubric import Rubric
+from agent.bank.rubric import Rubric
+from agent.grading.backend import Assessment, TurnRequest, Usage
+from agent.grading.llm.cache import CachedReply, ReplyCache, cache_key
+from agent.grading.llm.config import LLMConfig
+from agent.grading.llm.turn import (
+    ModelReply,
+    ReplyError,
+    build_messages,
+    parse_reply,
+    reply_schema,
+    verify,
+)
+from agent.grading.offline.grader import OfflineGrader
 
 Mode = Literal["json_schema", "json_object", "prompt"]
 _NEXT_MODE: dict[Mode, Mode] = {"json_schema": "json_object", "json_object": "prompt"}

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from agent.grade import Grade
-from agent.interview import Interview
-from agent.policy import Outcome, Probe
-from agent.rubric import DIMENSIONS, Dimension
-from agent.summary import OUTCOME_TEXT, Summary, summarize
+from agent.bank.rubric import DIMENSIONS, Dimension
+from agent.grading.grade import Grade
+from agent.session.interview import Interview
+from agent.session.policy import Outcome, Probe
+from agent.session.summary import OUTCOME_TEXT, Summary, summarize
 
 HELP = """Commands (type them on a line of their own):
   /hint   a hint for what the current question is after

@@ -11,9 +11,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.grade import Grade
-from agent.offline_grader import OfflineGrader
-from agent.rubric import Dimension, Rubric
+from agent.bank.rubric import Dimension, Rubric
+from agent.grading.grade import Grade
+from agent.grading.offline.grader import OfflineGrader
 
 
 class Exchange(BaseModel):

@@ -15,14 +15,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from agent.replay_model import (
+from agent.bank.rubric import DIMENSIONS, Dimension
+from agent.replay.model import (
     CandidateCohort,
     Cohort,
     DimensionMove,
     QuestionTrend,
     SessionReport,
 )
-from agent.rubric import DIMENSIONS, Dimension
 
 GROUPING = (
     "Sessions are grouped by candidate = the name of the directory holding each transcript, "

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.rubric import CueGroup
-from agent.text import Sentence, clean, is_real_sentence, split_sentences
+from agent.bank.rubric import CueGroup
+from agent.grading.offline.sentences import Sentence, clean, is_real_sentence, split_sentences
 
 
 @dataclass(frozen=True)

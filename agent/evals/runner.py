@@ -10,11 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.backend import Backend, TurnRequest, Usage
-from agent.evalcases import AnswerCase, Case, DialogueCase, Suite, derived_probe
-from agent.interview import Interview
-from agent.metrics import Agreement, agreement
-from agent.rubric import DIMENSIONS, Bank, Dimension
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension
+from agent.evals.cases import AnswerCase, Case, DialogueCase, Suite, derived_probe
+from agent.evals.metrics import Agreement, agreement
+from agent.grading.backend import Backend, TurnRequest, Usage
+from agent.session.interview import Interview
 from agent.yamlfile import first_error, read_yaml
 
 

@@ -20,8 +20,8 @@ from typing import Annotated, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from agent.replay_model import ReplayReport, SessionReport
-from agent.rubric import DIMENSIONS, Dimension
+from agent.bank.rubric import DIMENSIONS, Dimension
+from agent.replay.model import ReplayReport, SessionReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_FOR = {"text": "report.txt", "md": "report.md", "html": "report.html"}

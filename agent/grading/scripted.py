@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agent.backend import Assessment, SuggestedProbe, TurnRequest
-from agent.grade import DimensionGrade, Grade
-from agent.rubric import DIMENSIONS, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.grading.backend import Assessment, SuggestedProbe, TurnRequest
+from agent.grading.grade import DimensionGrade, Grade
 
 
 class ScriptExhausted(RuntimeError):

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from agent import __version__
-from agent.backend import Backend, OfflineBackend
-from agent.evalcases import CaseFileError, load_suites
-from agent.evalrun import (
+from agent.bank.rubric import Bank, Rubric, RubricError, load_bank
+from agent.cli.repl import run_chat
+from agent.evals.cases import CaseFileError, load_suites
+from agent.evals.runner import (
     Gates,
     load_gates,
     render_table,
@@ -22,11 +23,10 @@ from agent.evalrun import (
     validate_gates,
     write_junit,
 )
-from agent.interview import Interview
-from agent.policy import DEFAULT_MAX_TURNS
-from agent.repl import run_chat
-from agent.rubric import Bank, Rubric, RubricError, load_bank
-from agent.transcript import TranscriptWriter, default_transcript_path
+from agent.grading.backend import Backend, OfflineBackend
+from agent.session.interview import Interview
+from agent.session.policy import DEFAULT_MAX_TURNS
+from agent.session.transcript import TranscriptWriter, default_transcript_path
 
 EXIT_USAGE = 2
 DEFAULT_GATES = Path("evals") / "gates.yaml"
@@ -94,7 +94,7 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
 
 def make_backend(args: argparse.Namespace) -> Backend:
     """The backend the options ask for (flags, then environment, then the config file)."""
-    from agent.llm_config import ConfigError, load_config
+    from agent.grading.llm.config import ConfigError, load_config
 
     flags = {
         "backend": getattr(args, "backend", None),
@@ -107,8 +107,8 @@ def make_backend(args: argparse.Namespace) -> Backend:
         raise UsageError(str(exc)) from exc
     if config.backend == "offline":
         return OfflineBackend()
-    from agent.llm_cache import ReplyCache
-    from agent.openai_backend import OpenAIBackend
+    from agent.grading.llm.cache import ReplyCache
+    from agent.grading.llm.openai_backend import OpenAIBackend
 
     # Only eval caches replies (it has --no-cache); a practice session always asks the model.
     use_cache = getattr(args, "no_cache", True) is False
@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(handler=cmd_eval)
 
-    from agent.replay import REPLAY_EPILOG, cmd_replay
+    from agent.replay.regrade import REPLAY_EPILOG, cmd_replay
 
     replay = sub.add_parser(
         "replay",

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agent.backend import Assessment, Backend, Exchange, TurnRequest
-from agent.grade import Grade
-from agent.policy import (
+from agent.bank.rubric import Rubric
+from agent.grading.backend import Assessment, Backend, Exchange, TurnRequest
+from agent.grading.grade import Grade
+from agent.session.policy import (
     DEFAULT_MAX_TURNS,
     Outcome,
     PolicyState,
@@ -21,9 +22,8 @@ from agent.policy import (
     next_probe,
     outcome_after_answer,
 )
-from agent.quoting import pick_quote, with_quote
-from agent.rubric import Rubric
-from agent.transcript import (
+from agent.session.quoting import pick_quote, with_quote
+from agent.session.transcript import (
     AnswerEvent,
     EndEvent,
     GradeEvent,

@@ -24,11 +24,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agent import signals
-from agent.evidence import Hit, SentenceIndex, mentions
-from agent.grade import DimensionGrade, Grade
-from agent.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
-from agent.text import Sentence, clean, hedge_count, is_real_sentence, split_sentences
+from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
+from agent.grading.grade import DimensionGrade, Grade
+from agent.grading.offline import signals
+from agent.grading.offline.evidence import Hit, SentenceIndex, mentions
+from agent.grading.offline.sentences import (
+    Sentence,
+    clean,
+    hedge_count,
+    is_real_sentence,
+    split_sentences,
+)
 
 HEAVY_HEDGING = 2
 # What a 3 takes on a rubric-scored dimension: (level-3 points, extra points beyond `need`,

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.policy import Outcome, Probe
-from agent.replay_input import AskedProbe
-from agent.rubric import Dimension, SeniorProbe
-from agent.summary import Summary
+from agent.bank.rubric import Dimension, SeniorProbe
+from agent.replay.inputs import AskedProbe
+from agent.session.policy import Outcome, Probe
+from agent.session.summary import Summary
 
 REPORT_VERSION = 1
 

@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.grade import Grade
-from agent.rubric import DIMENSIONS, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.grading.grade import Grade
 
 DEFAULT_MAX_TURNS = 6
 STALL_AFTER = 2  # consecutive probes of one dimension that did not raise it

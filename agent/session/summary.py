@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.grade import DimensionGrade, Grade
-from agent.interview import Interview
-from agent.policy import Outcome
-from agent.rubric import DIMENSIONS, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.grading.grade import DimensionGrade, Grade
+from agent.session.interview import Interview
+from agent.session.policy import Outcome
 
 OUTCOME_TEXT = {
     Outcome.SENIOR: "reached the senior layer on all four dimensions",

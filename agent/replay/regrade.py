@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import TextIO
 
 from agent import __version__
-from agent.backend import Assessment, Backend, Exchange, TurnRequest
-from agent.cohort import build_cohort
-from agent.grade import Grade
-from agent.interview import choose_probe
-from agent.policy import Outcome, PolicyState, Probe, ProbeSource, outcome_after_answer
-from agent.replay_input import (
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric, load_bank
+from agent.grading.backend import Assessment, Backend, Exchange, TurnRequest
+from agent.grading.grade import Grade
+from agent.replay.cohort import build_cohort
+from agent.replay.inputs import (
     STDIN,
     AskedProbe,
     Conversation,
@@ -31,12 +30,13 @@ from agent.replay_input import (
     discover,
     read_conversation,
 )
-from agent.replay_model import DimensionResult, ReplayReport, SessionReport, TurnReport
-from agent.report import render
-from agent.rubric import DIMENSIONS, Bank, Dimension, Rubric, load_bank
-from agent.summary import OUTCOME_TEXT, summarize_grades
+from agent.replay.model import DimensionResult, ReplayReport, SessionReport, TurnReport
+from agent.replay.render import render
+from agent.replay.wording import match_probe, match_question
+from agent.session.interview import choose_probe
+from agent.session.policy import Outcome, PolicyState, Probe, ProbeSource, outcome_after_answer
+from agent.session.summary import OUTCOME_TEXT, summarize_grades
 from agent.text import flatten
-from agent.wording import match_probe, match_question
 
 ENDS_OPEN = "the transcript ends here, before the agent would have ended the interview"
 
@@ -255,7 +255,7 @@ def cmd_replay(
     args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None
 ) -> int:
     """Run ``followup replay``: exit 0, or 2 when any transcript could not be reported."""
-    from agent.cli import UsageError, make_backend  # agent.cli imports this module
+    from agent.cli.app import UsageError, make_backend  # agent.cli.app imports this module
 
     err = stderr or sys.stderr
     bank = load_bank(args.rubrics)

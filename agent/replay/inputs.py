@@ -1,7 +1,7 @@
 """Reading what ``followup replay`` re-grades: saved JSONL sessions and pasted plain text.
 
 Both formats become one ``Conversation``: the question, then per answer the line it answered
-and the probes the interviewer asked after it. Nothing here grades; see ``agent.replay``.
+and the probes the interviewer asked after it. Nothing here grades; see ``agent.replay.regrade``.
 
 A plain-text transcript has speaker lines, ``Interviewer:``/``Candidate:`` or ``Q:``/``A:``
 (any case); a turn runs until the next speaker line, so answers can span lines. Text before
@@ -18,10 +18,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.grade import Grade
-from agent.policy import DEFAULT_MAX_TURNS, Outcome, ProbeSource
-from agent.rubric import Dimension
-from agent.transcript import (
+from agent.bank.rubric import Dimension
+from agent.grading.grade import Grade
+from agent.session.policy import DEFAULT_MAX_TURNS, Outcome, ProbeSource
+from agent.session.transcript import (
     AnswerEvent,
     EndEvent,
     Event,

@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.policy import DEFAULT_MAX_TURNS, PolicyState, candidates
-from agent.rubric import DIMENSIONS, Bank, Dimension
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension
+from agent.session.policy import DEFAULT_MAX_TURNS, PolicyState, candidates
 from agent.yamlfile import first_error, read_yaml
 
 Label = Annotated[int, Field(ge=0, le=3)]

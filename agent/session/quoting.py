@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from agent.grade import Grade
-from agent.rubric import DIMENSIONS, Dimension
+from agent.bank.rubric import DIMENSIONS, Dimension
+from agent.grading.grade import Grade
 
 MAX_QUOTE_WORDS = 14
 

@@ -16,11 +16,11 @@ from typing import Annotated, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from agent.backend import Usage
-from agent.grade import Grade
+from agent.bank.rubric import Dimension
+from agent.grading.backend import Usage
+from agent.grading.grade import Grade
 from agent.paths import user_dir
-from agent.policy import Outcome, ProbeSource
-from agent.rubric import Dimension
+from agent.session.policy import Outcome, ProbeSource
 from agent.yamlfile import first_error
 
 FORMAT_VERSION = 1

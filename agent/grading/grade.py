@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.rubric import DIMENSIONS, Dimension
+from agent.bank.rubric import DIMENSIONS, Dimension
 
 Score = Annotated[int, Field(ge=0, le=3)]
 

@@ -1,0 +1,5 @@
+"""The ``followup`` command line: one module per command over library functions."""
+
+from agent.cli.app import main
+
+__all__ = ["main"]
