@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+"""Control characters (C0 but tab and newline, DEL, C1) and invisible format characters."""
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+"""Terminal escape sequences (CSI and the two-character ones)."""
+
 
 def flatten(text: str) -> str:
     """Case folded, runs of whitespace made single spaces: for verbatim comparisons."""
     return " ".join(text.split()).casefold()
+
+
+def plain(text: object) -> str:
+    """Text safe to print on a terminal: escape sequences and control characters removed."""
+    return CONTROL.sub("", ANSI.sub("", str(text)))
+
+
+def repair_surrogates(text: str) -> str:
+    """Undo surrogate escapes (bytes that were not UTF-8) so the text can be written as JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def decode_utf8(data: bytes, source: str, error: type[Exception]) -> str:
+    """Decode UTF-8, or raise ``error`` naming the source, the line and the byte.
+
+    Raises:
+        error: ``"<source>:<line>: not valid UTF-8 (byte N)"``.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{source}:{line}: not valid UTF-8 (byte {exc.start})") from exc

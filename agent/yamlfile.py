@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
 
@@ -35,14 +34,6 @@ class _StrictLoader(_Base):  # type: ignore[misc]
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
 )
-
-
-def first_error(exc: ValidationError) -> str:
-    """The first validation error as ``field.path: message`` (``+N more`` when there are)."""
-    errors = exc.errors()
-    loc = ".".join(str(part) for part in errors[0]["loc"]) or "(top level)"
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{loc}: {errors[0]['msg']}{more}"
 
 
 def read_yaml(path: Path, error: type[Exception]) -> Any:

@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.bank.rubric import DIMENSIONS, Rubric, load_bank  # noqa: E402
+from agent.evals import Gates, run_suites  # noqa: E402
 from agent.evals.cases import load_suites  # noqa: E402
-from agent.evals.runner import Gates, run_suites  # noqa: E402
 from agent.grading.backend import Assessment, TurnRequest  # noqa: E402
-from agent.grading.llm.config import LLMConfig  # noqa: E402
 from agent.grading.llm.openai_backend import OpenAIBackend  # noqa: E402
+from agent.grading.settings import LLMConfig  # noqa: E402
 
 _ANSWER = re.compile(r"<candidate_answer>\n(.*?)\n</candidate_answer>", re.DOTALL)
 

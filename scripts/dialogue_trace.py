@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
 from agent.bank.rubric import DIMENSIONS, load_bank
 from agent.evals.cases import load_suite
-from agent.grading.backend import OfflineBackend
+from agent.grading.offline import OfflineBackend
 from agent.session.interview import Interview
 
 b = load_bank()

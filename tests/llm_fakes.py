@@ -11,9 +11,11 @@ from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
 from agent.bank.rubric import DIMENSIONS
-from agent.grading.llm.config import LLMConfig
+from agent.grading.fallback import FallbackBackend
 from agent.grading.llm.openai_backend import OpenAIBackend
 from agent.grading.llm.turn import ReplyError
+from agent.grading.offline import OfflineBackend
+from agent.grading.settings import LLMConfig
 
 BASE_URL = "http://llm.test/v1"
 CHAT_URL = f"{BASE_URL}/chat/completions"
@@ -43,8 +45,16 @@ def config(**overrides: Any) -> LLMConfig:
     return LLMConfig(**settings)
 
 
-def backend(attempts: int = 3, **overrides: Any) -> OpenAIBackend:
-    return OpenAIBackend(config(**overrides), retrying=no_sleep_retrying(attempts))
+def backend(attempts: int = 3, **overrides: Any) -> FallbackBackend:
+    """The model backend as the registry builds it: offline grading when the model fails."""
+    model = OpenAIBackend(config(**overrides), retrying=no_sleep_retrying(attempts))
+    return FallbackBackend(model, OfflineBackend())
+
+
+def model_of(composed: FallbackBackend) -> OpenAIBackend:
+    """The model adapter inside ``backend()``."""
+    assert isinstance(composed.primary, OpenAIBackend)
+    return composed.primary
 
 
 def reply_json(

@@ -12,7 +12,8 @@ import yaml
 
 from agent import cli
 from agent.bank.rubric import Rubric
-from agent.cli import app as _main_module
+from agent.cli import evaluate as eval_command
+from agent.errors import BackendError
 from agent.evals.metrics import agreement, quadratic_weighted_kappa
 from agent.grading.backend import Assessment, TurnRequest
 
@@ -197,13 +198,13 @@ class _Broken:
     model: str | None = None
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
-        raise RuntimeError("the model said nothing useful")
+        raise BackendError("the model said nothing useful")
 
 
 def test_unscored_grades_are_never_scores_and_too_many_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_main_module, "make_backend", lambda args: _Broken())
+    monkeypatch.setattr(eval_command, "get_backend", lambda settings, cache: _Broken())
     suite = write_suite(tmp_path, [answer_case("a", "t", ALL0)])
     report = tmp_path / "r.json"
     status, _, err = run(str(suite), "--json", str(report))

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli.app import UsageError, build_parser, make_backend
-from agent.grading.backend import OfflineBackend
-from agent.grading.llm.config import (
+from agent.cli.app import build_parser
+from agent.cli.options import backend_for
+from agent.errors import ConfigError
+from agent.grading.fallback import FallbackBackend
+from agent.grading.llm.openai_backend import OpenAIBackend
+from agent.grading.offline import OfflineBackend
+from agent.grading.settings import (
     PLACEHOLDER_KEY,
-    ConfigError,
     config_dir,
     default_config_path,
     load_config,
 )
-from agent.grading.llm.openai_backend import OpenAIBackend
 
 NO_FLAGS: dict[str, object] = {"backend": None, "model": None, "base_url": None}
 
@@ -95,15 +97,15 @@ def parse(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(list(argv))
 
 
-def test_make_backend_from_cli_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(make_backend(parse("chat")), OfflineBackend)
+def test_backend_for_cli_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(backend_for(parse("chat")), OfflineBackend)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-cli")
-    backend = make_backend(parse("chat", "--backend", "openai", "--model", "gpt-x"))
-    assert isinstance(backend, OpenAIBackend)
+    backend = backend_for(parse("chat", "--backend", "openai", "--model", "gpt-x"))
+    assert isinstance(backend, FallbackBackend) and isinstance(backend.primary, OpenAIBackend)
     assert (backend.name, backend.model) == ("openai", "gpt-x")
     assert "sk-cli" not in repr(backend)
-    with pytest.raises(UsageError, match="needs a model"):
-        make_backend(parse("eval", "evals", "--backend", "openai"))
+    with pytest.raises(ConfigError, match="needs a model"):
+        backend_for(parse("eval", "evals", "--backend", "openai"))
 
 
 def test_eval_concurrency_and_cache_options() -> None:

@@ -22,6 +22,7 @@ from llm_fakes import (
     completion,
     config,
     error,
+    model_of,
     no_sleep_retrying,
     reply_json,
     sent,
@@ -298,7 +299,7 @@ def test_llamacpp_style_rejection_switches_to_json_object_and_is_remembered(toy:
         first = llm.assess(toy, request())
         second = llm.assess(toy, request())
     assert not first.fallback and not second.fallback
-    assert llm.mode == "json_object"
+    assert model_of(llm).mode == "json_object"
     formats = [sent(route, n)["response_format"]["type"] for n in range(3)]
     assert formats == ["json_schema", "json_object", "json_object"]
     assert sent(route, 1)["response_format"]["schema"]["required"] == ["grades", "probe"]
@@ -317,7 +318,7 @@ def test_a_server_without_json_modes_gets_plain_prompting(toy: Rubric) -> None:
         )
         llm = backend()
         result = llm.assess(toy, request())
-    assert not result.fallback and llm.mode == "prompt"
+    assert not result.fallback and model_of(llm).mode == "prompt"
     assert "response_format" not in sent(route, 2)
 
 
@@ -331,7 +332,7 @@ def test_llamacpp_python_500_validation_error_switches_format(toy: Rubric) -> No
         route = mock.post(CHAT_URL).mock(side_effect=[error(500, message), completion(GOOD)])
         llm = backend(max_retries=2)
         result = llm.assess(toy, request())
-    assert route.call_count == 2 and not result.fallback and llm.mode == "json_object"
+    assert route.call_count == 2 and not result.fallback and model_of(llm).mode == "json_object"
 
 
 def test_other_400s_are_not_mistaken_for_format_rejections(toy: Rubric) -> None:
@@ -339,7 +340,7 @@ def test_other_400s_are_not_mistaken_for_format_rejections(toy: Rubric) -> None:
         route = mock.post(CHAT_URL).mock(return_value=error(400, "model 'x' not found"))
         llm = backend()
         result = llm.assess(toy, request())
-    assert route.call_count == 1 and result.fallback and llm.mode == "json_schema"
+    assert route.call_count == 1 and result.fallback and model_of(llm).mode == "json_schema"
 
 
 def test_a_route_never_hit_or_a_request_never_mocked_fails(toy: Rubric) -> None:
@@ -456,7 +457,7 @@ def test_a_pinned_structured_output_is_not_negotiated(toy: Rubric, pinned: str) 
         again = llm.assess(toy, request())
     assert route.call_count == 2  # one call per turn: no second mode tried
     assert [sent(route, n)["response_format"]["type"] for n in range(2)] == [pinned, pinned]
-    assert llm.mode == pinned
+    assert model_of(llm).mode == pinned
     assert rejected.fallback and rejected.grade.grader == "offline"
     assert (
         "HTTP 400" in rejected.notes[0]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.bank.rubric import Bank, Dimension
-from agent.replay.inputs import InputError, discover, read_conversation
+from agent.errors import InputError
+from agent.replay.inputs import discover, read_conversation
 from agent.replay.regrade import resolve_rubric
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"

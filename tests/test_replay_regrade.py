@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension
-from agent.grading.backend import OfflineBackend
+from agent.grading.offline import OfflineBackend
 from agent.grading.scripted import ScriptedBackend
 from agent.replay.inputs import read_conversation
 from agent.replay.regrade import regrade, replay

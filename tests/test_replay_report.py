@@ -11,7 +11,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from agent.bank.rubric import DIMENSIONS, Bank
-from agent.grading.backend import OfflineBackend
+from agent.grading.offline import OfflineBackend
 from agent.replay.model import ReplayReport
 from agent.replay.regrade import replay
 from agent.replay.render import TEMPLATE_FOR, md_inline, md_quote, plain, render, render_template

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.bank.rubric import RubricError, load_bank, load_rubric
+from agent.bank.rubric import load_bank, load_rubric
 from agent.cli.app import main
+from agent.errors import RubricError
 
 TOY = Path(__file__).parent / "fixtures" / "rubrics" / "toy-question.yaml"
 

@@ -16,6 +16,7 @@ from agent.grading.grade import Grade
 from agent.session.interview import Interview
 from agent.session.policy import Outcome, Probe
 from agent.session.summary import OUTCOME_TEXT, Summary, summarize
+from agent.text import repair_surrogates
 
 HELP = """Commands (type them on a line of their own):
   /hint   a hint for what the current question is after
@@ -53,11 +54,6 @@ class Style:
 _COMMAND = re.compile(r"^/[A-Za-z]+$")  # "/usr/data" is an answer, "/hint" a command
 
 
-def _readable(text: str) -> str:
-    """Undo surrogate escapes (bytes that were not UTF-8) so the text can be written as JSON."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 class _Input:
     """Reads answers line by line; an empty line sends, end of input ends."""
 
@@ -77,7 +73,7 @@ class _Input:
                 self.out.write("> " if not lines else "  ")
                 self.out.flush()
             try:
-                raw = _readable(self.stream.readline())
+                raw = repair_surrogates(self.stream.readline())
             except UnicodeDecodeError:
                 raw = "\ufffd\n"  # a strict decoder gave up on the line: keep going
             if raw == "":

@@ -19,8 +19,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension
+from agent.errors import CaseFileError
+from agent.models import first_error
 from agent.session.policy import DEFAULT_MAX_TURNS, PolicyState, candidates
-from agent.yamlfile import first_error, read_yaml
+from agent.yamlfile import read_yaml
 
 Label = Annotated[int, Field(ge=0, le=3)]
 CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -105,10 +107,6 @@ class Suite(_Strict):
     suite: str
     path: Path
     cases: list[Case]
-
-
-class CaseFileError(Exception):
-    """A case file that cannot be used; the message names the file and the case."""
 
 
 def load_suite(path: Path, bank: Bank) -> Suite:

@@ -1,10 +1,15 @@
-"""Agreement between a grader and human labels: exact, within-one, quadratic kappa, bias."""
+"""Agreement between a grader and human labels (exact, within-one, quadratic kappa, bias), and
+the metrics of an eval run built from it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
+
+from agent.bank.rubric import DIMENSIONS
+from agent.evals.results import AnswerVerdict, CaseResult, DimensionMetrics, Metrics
+from agent.grading.backend import Usage
 
 CATEGORIES = 4  # scores 0..3
 
@@ -62,3 +67,51 @@ def agreement(labels: Sequence[int], predictions: Sequence[int]) -> Agreement:
         qwk=quadratic_weighted_kappa(labels, predictions),
         bias=sum(b - a for a, b in pairs) / n,
     )
+
+
+def compute_metrics(results: list[CaseResult]) -> Metrics:
+    """Aggregate metrics over case results (unscored answers are left out of agreement)."""
+    answers = [r for r in results if r.kind == "answer"]
+    scored = [r for r in answers if not r.unscored]
+    per_dim: dict[str, DimensionMetrics] = {}
+    all_labels: list[int] = []
+    all_preds: list[int] = []
+    pairs = [(r.expected, r.got) for r in scored]
+    verdicts = [
+        (e, g) for e, g in pairs if isinstance(e, AnswerVerdict) and isinstance(g, AnswerVerdict)
+    ]
+    for d in DIMENSIONS:
+        labels = [e.scores[d] for e, _ in verdicts]
+        preds = [g.scores[d] for _, g in verdicts]
+        all_labels += labels
+        all_preds += preds
+        a = agreement(labels, preds)
+        per_dim[d.value] = DimensionMetrics(
+            exact=a.exact, within_one=a.within_one, qwk=a.qwk, bias=a.bias
+        )
+    overall: Agreement = agreement(all_labels, all_preds)
+    probe_hits = sum(1 for e, g in verdicts if g.probe == e.probe)
+    dialogues = [r for r in results if r.kind == "dialogue"]
+    return Metrics(
+        answers=len(answers),
+        exact=overall.exact,
+        within_one=overall.within_one,
+        qwk=overall.qwk,
+        probe_accuracy=probe_hits / len(scored) if scored else 0.0,
+        unscored=sum(1 for r in results if r.unscored),
+        unscored_answers=len(answers) - len(scored),
+        per_dimension=per_dim,
+        dialogues=len(dialogues),
+        dialogues_passed=sum(1 for r in dialogues if r.passed),
+        dialogues_known_failures=sum(
+            1 for r in dialogues if r.known_failure and not r.passed and not r.unscored
+        ),
+        dialogues_unexpectedly_passed=sum(1 for r in dialogues if r.known_failure and r.passed),
+        usage=total_usage(r.usage for r in results),
+    )
+
+
+def total_usage(usages: Iterable[Usage | None]) -> Usage | None:
+    """The sum of the known usages; None when there are none (the offline grader)."""
+    known = [u for u in usages if u is not None]
+    return sum(known, Usage()) if known else None

@@ -12,8 +12,8 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.bank.rubric import Dimension, Rubric
+from agent.errors import BackendError
 from agent.grading.grade import Grade
-from agent.grading.offline.grader import OfflineGrader
 
 
 class Exchange(BaseModel):
@@ -88,15 +88,16 @@ class Backend(Protocol):
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment: ...
 
 
-class OfflineBackend:
-    """The built-in default: the deterministic rubric grader. It does not word probes."""
+class BackendFailure(BackendError):
+    """A backend could not grade this turn (after its own retries).
 
-    name = "offline"
-    model: str | None = None
+    Args:
+        reason: one line, naming the HTTP status or the timeout where there is one; never a
+            request header (so never a key).
+        usage: what the failed attempts cost at the endpoint.
+    """
 
-    def __init__(self) -> None:
-        self._grader = OfflineGrader()
-
-    def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
-        grade = self._grader.grade(rubric, request.answer, follow_up=request.follow_up)
-        return Assessment(grade=grade)
+    def __init__(self, reason: str, usage: Usage | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage

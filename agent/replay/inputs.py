@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from agent.bank.rubric import Dimension
+from agent.errors import InputError, TranscriptError
 from agent.grading.grade import Grade
 from agent.session.policy import DEFAULT_MAX_TURNS, Outcome, ProbeSource
 from agent.session.transcript import (
@@ -30,18 +31,14 @@ from agent.session.transcript import (
     QuestionEvent,
     SessionEvent,
     SkipEvent,
-    TranscriptError,
     parse_transcript,
 )
+from agent.text import decode_utf8
 
 STDIN = "-"
 TRANSCRIPT_SUFFIXES = (".jsonl", ".txt")
 _SPEAKER = re.compile(r"^\s*(interviewer|candidate|q|a)\s*:\s?(.*)$", re.IGNORECASE)
 _INTERVIEWER = {"interviewer", "q"}
-
-
-class InputError(Exception):
-    """A transcript that cannot be replayed; the message names the file (and line)."""
 
 
 class AskedProbe(BaseModel):
@@ -153,11 +150,7 @@ def read_conversation(source: str, stdin_text: str | None = None) -> Conversatio
             mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror}") from exc
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise InputError(f"{source}:{line}: not valid UTF-8 (byte {exc.start})") from exc
+        text = decode_utf8(data, source, InputError)
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError(f"{source}: empty file")

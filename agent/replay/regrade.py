@@ -2,39 +2,33 @@
 
 Each candidate answer is graded again by the chosen backend with the context it had (the line
 it answered, the exchanges before it, the best scores and probes so far), and folded into a
-fresh ``PolicyState`` exactly as the live interview does. After each answer the report shows the
-probe the agent would ask now (``choose_probe`` on a copy of that state, so the hypothetical
-never leaks into what follows) beside the probe the interviewer actually asked, which is then
-marked as asked. The conversation itself is never changed: later answers are graded as given.
+fresh ``PolicyState`` by the same ``step`` as the live interview. After each answer the report
+shows the probe the agent would ask now (``step(..., hypothetical=True)`` chooses it on a copy
+of the state, so the hypothetical never leaks into what follows) beside the probe the
+interviewer actually asked, which is then marked as asked. The conversation itself is never
+changed: later answers are graded as given.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TextIO
 
 from agent import __version__
-from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric, load_bank
-from agent.grading.backend import Assessment, Backend, Exchange, TurnRequest
+from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric
+from agent.errors import InputError
+from agent.grading.backend import Assessment, Backend, Exchange
 from agent.grading.grade import Grade
 from agent.replay.cohort import build_cohort
 from agent.replay.inputs import (
-    STDIN,
     AskedProbe,
     Conversation,
     ConversationTurn,
-    InputError,
     discover,
     read_conversation,
 )
 from agent.replay.model import DimensionResult, ReplayReport, SessionReport, TurnReport
-from agent.replay.render import render
 from agent.replay.wording import match_probe, match_question
-from agent.session.interview import choose_probe
-from agent.session.policy import Outcome, PolicyState, Probe, ProbeSource, outcome_after_answer
+from agent.session.policy import Outcome, PolicyState, ProbeSource, Step, step
 from agent.session.summary import OUTCOME_TEXT, summarize_grades
 from agent.text import flatten
 
@@ -91,18 +85,6 @@ def _recognised(rubric: Rubric, probe: AskedProbe) -> tuple[AskedProbe, str]:
     return probe.model_copy(update=update), text
 
 
-def _suggest(
-    rubric: Rubric, state: PolicyState, assessment: Assessment, max_turns: int
-) -> tuple[Probe | None, Outcome | None]:
-    """What the agent would do after this answer: ask a probe, or end (and how)."""
-    hypothetical = state.model_copy(deep=True)  # next_probe may set dimensions aside
-    outcome = outcome_after_answer(hypothetical, max_turns)
-    if outcome is not None:
-        return None, outcome
-    probe = choose_probe(rubric, hypothetical, assessment)
-    return probe, None if probe is not None else Outcome.STALLED
-
-
 def _mark_asked(rubric: Rubric, state: PolicyState, turn: ConversationTurn) -> list[AskedProbe]:
     """Record the probes actually asked after an answer (and any skips) in the state."""
     probes = []
@@ -127,6 +109,40 @@ def _results(grade: Grade) -> list[DimensionResult]:
     ]
 
 
+def _turn_report(
+    n: int,
+    turn: ConversationTurn,
+    answered: Dimension | None,
+    assessment: Assessment,
+    after: Step,
+    probes: list[AskedProbe],
+    state: PolicyState,
+) -> TurnReport:
+    return TurnReport(
+        turn=n,
+        line=turn.line,
+        asked=turn.asked,
+        asked_dimension=answered,
+        answer=turn.answer,
+        grades=_results(assessment.grade),
+        recorded=turn.recorded.scores() if turn.recorded else None,
+        fallback=assessment.fallback,
+        notes=list(assessment.notes),
+        probe_asked=probes[-1] if probes else None,
+        probes_skipped=[p for p in probes[:-1] if p.skipped],
+        probe_now=after.probe,
+        would_end=after.outcome,
+        best=dict(state.best),
+    )
+
+
+def _max_turns(convo: Conversation) -> int:
+    """The agent's turn budget; a pasted mock interview is judged on its own length."""
+    if convo.format == "text":
+        return max(convo.max_turns, len(convo.turns))
+    return convo.max_turns
+
+
 def regrade(
     convo: Conversation, rubric: Rubric, backend: Backend, session_id: str
 ) -> SessionReport:
@@ -135,46 +151,29 @@ def regrade(
     history: list[Exchange] = []
     grades: list[Grade] = []
     turns: list[TurnReport] = []
-    # A pasted mock interview may run longer than the agent's budget; judge it on its length.
-    pasted = convo.format == "text"
-    max_turns = max(convo.max_turns, len(convo.turns)) if pasted else convo.max_turns
-    answered_dim: Dimension | None = None  # what the line being answered targets (None: question)
+    max_turns = _max_turns(convo)
+    answered: Dimension | None = None  # what the line being answered targets (None: question)
     for n, turn in enumerate(convo.turns, start=1):
-        request = TurnRequest(
-            answer=turn.answer,
-            asked=turn.asked,
-            history=list(history),
-            best=dict(state.best),
-            already_asked=list(state.asked),
-            set_aside=list(state.set_aside),
-            follow_up=n > 1,
-        )
+        request = state.request(turn.answer, turn.asked, history, follow_up=n > 1)
         assessment = backend.assess(rubric, request)
-        state.record(assessment.grade, answered_dim)
+        after = step(rubric, state, assessment, answered, max_turns, hypothetical=True)
         grades.append(assessment.grade)
-        probe_now, would_end = _suggest(rubric, state, assessment, max_turns)
         probes = _mark_asked(rubric, state, turn)
-        turns.append(
-            TurnReport(
-                turn=n,
-                line=turn.line,
-                asked=turn.asked,
-                asked_dimension=answered_dim,
-                answer=turn.answer,
-                grades=_results(assessment.grade),
-                recorded=turn.recorded.scores() if turn.recorded else None,
-                fallback=assessment.fallback,
-                notes=list(assessment.notes),
-                probe_asked=probes[-1] if probes else None,
-                probes_skipped=[p for p in probes[:-1] if p.skipped],
-                probe_now=probe_now,
-                would_end=would_end,
-                best=dict(state.best),
-            )
-        )
+        turns.append(_turn_report(n, turn, answered, assessment, after, probes, state))
         history.append(Exchange(asked=turn.asked, answer=turn.answer))
         if probes:
-            answered_dim = probes[-1].dimension
+            answered = probes[-1].dimension
+    return _session_report(convo, rubric, session_id, state, grades, turns)
+
+
+def _session_report(
+    convo: Conversation,
+    rubric: Rubric,
+    session_id: str,
+    state: PolicyState,
+    grades: list[Grade],
+    turns: list[TurnReport],
+) -> SessionReport:
     final = turns[-1].would_end if turns else None
     summary = summarize_grades(rubric, grades, state.best, final or Outcome.QUIT)
     practise = [
@@ -237,94 +236,3 @@ def replay(
         cohort=build_cohort(sessions) if len(sessions) > 1 else None,
         errors=errors,
     )
-
-
-_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
-
-
-def output_format(requested: str | None, output: Path | None) -> str:
-    """The format asked for, else the one the output file's suffix names, else text."""
-    if requested:
-        return requested
-    if output is not None:
-        return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
-    return "text"
-
-
-def cmd_replay(
-    args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None
-) -> int:
-    """Run ``followup replay``: exit 0, or 2 when any transcript could not be reported."""
-    from agent.cli.app import UsageError, make_backend  # agent.cli.app imports this module
-
-    err = stderr or sys.stderr
-    bank = load_bank(args.rubrics)
-    if args.question is not None and args.question not in bank.rubrics:
-        bank.get(args.question)  # raises RubricError naming the known ids
-    sources: list[str] = list(args.paths)
-    stdin_text, stdin_errors = None, []
-    if STDIN in sources:
-        # Decode the bytes ourselves: a terminal's decoder may be strict or may smuggle bad
-        # bytes through as surrogates, and either way the error should name the line.
-        buffer = getattr(stdin, "buffer", None)
-        try:
-            raw = (
-                buffer.read()
-                if buffer is not None
-                else stdin.read().encode("utf-8", "surrogateescape")
-            )
-            stdin_text = raw.decode("utf-8")
-        except UnicodeError as exc:
-            start = getattr(exc, "start", 0)
-            line = raw[:start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else 1
-            stdin_errors.append(f"<stdin>:{line}: not valid UTF-8 (byte {start})")
-            sources = [s for s in sources if s != STDIN]
-    report = replay(sources, bank, make_backend(args), args.question, stdin_text)
-    if stdin_errors:
-        report = report.model_copy(update={"errors": stdin_errors + report.errors})
-    for session in report.sessions:
-        for warning in session.warnings:
-            err.write(f"followup: warning: {warning}\n")
-    for error in report.errors:
-        err.write(f"followup: error: {error}\n")
-    if report.sessions:
-        fmt = output_format(args.format, args.output)
-        text = render(report, fmt)
-        if args.output is None:
-            stdout.write(text)
-        else:
-            try:
-                args.output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from exc
-    return 2 if report.errors else 0
-
-
-REPLAY_EPILOG = """\
-inputs:
-  JSONL transcripts written by 'followup chat' (a last line cut off by a crash is skipped
-  with a warning), and plain-text transcripts with speaker lines 'Interviewer:' and
-  'Candidate:' (or 'Q:' and 'A:'); a turn runs on until the next speaker line. The first
-  interviewer turn is the question: it is matched to the bank by its wording, or named with
-  --question ID. A line 'Date: YYYY-MM-DD' above the first speaker line dates a plain-text
-  session (otherwise its file time is used).
-
-formats:
-  text  plain text for the terminal (default)
-  md    Markdown, for a pull request, a gist or a notes app
-  html  one self-contained page (inline CSS and SVG chart, no scripts, no external files),
-        readable on a phone and printable
-  json  the report's data, for scripts
-
-cohort view (when more than one transcript is reported):
-  transcripts carry no candidate name, so each file's candidate is the name of the directory
-  holding it: keep COACH-DIR/<candidate>/<session files> and run
-  'followup replay COACH-DIR'. Per candidate and question, the report shows how each
-  dimension's best score moved from the first session to the last (in date order: session
-  start, or the Date line or file time for plain text) and which dimension is missed most
-  often (the lowest final score, counted across sessions) - what to practise next.
-
-exit status:
-  0 every transcript was reported; 2 some could not be (one error line each on stderr, the
-  rest are still reported).
-"""

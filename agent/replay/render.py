@@ -22,9 +22,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from agent.bank.rubric import DIMENSIONS, Dimension
 from agent.replay.model import ReplayReport, SessionReport
+from agent.text import plain
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_FOR = {"text": "report.txt", "md": "report.md", "html": "report.html"}
+FORMATS = ("text", "md", "html", "json")
 
 COLOURS = {
     Dimension.DEFINITION: "#0072b2",
@@ -68,14 +70,7 @@ def render(report: ReplayReport, fmt: str) -> str:
     return render_template(name, report=report)
 
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-
-
-def plain(text: object) -> str:
-    """Text safe to print on a terminal: control characters (escape sequences) removed."""
-    return _CONTROL.sub("", _ANSI.sub("", str(text)))
 
 
 def _md_escape(line: str) -> str:

@@ -11,18 +11,16 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from agent.bank.rubric import Rubric
-from agent.grading.backend import Assessment, Backend, Exchange, TurnRequest
+from agent.grading.backend import Assessment, Backend, Exchange
 from agent.grading.grade import Grade
 from agent.session.policy import (
     DEFAULT_MAX_TURNS,
     Outcome,
     PolicyState,
     Probe,
-    ProbeSource,
-    next_probe,
-    outcome_after_answer,
+    choose_probe,
+    step,
 )
-from agent.session.quoting import pick_quote, with_quote
 from agent.session.transcript import (
     AnswerEvent,
     EndEvent,
@@ -53,30 +51,6 @@ class TurnResult:
     outcome: Outcome | None
     fallback: bool
     notes: list[str] = field(default_factory=list)
-
-
-def choose_probe(rubric: Rubric, state: PolicyState, assessment: Assessment) -> Probe | None:
-    """The probe to ask after an assessed answer, worded; None when nothing is left to probe.
-
-    The policy picks the dimension and the bank probe (``next_probe``, which may set exhausted
-    dimensions aside in ``state``); the backend's own wording is used only when it targets the
-    same dimension, else the bank text is tied to the candidate's words with a short quote.
-    Shared by the live interview and ``followup replay``, so both suggest the same probe.
-    The caller records the probe in ``state.asked`` once it is actually asked.
-    """
-    bank = next_probe(rubric, state)
-    if bank is None:
-        return None
-    suggested = assessment.probe
-    if suggested is not None and suggested.dimension == bank.dimension:
-        return Probe(
-            dimension=bank.dimension,
-            text=suggested.text,
-            source=ProbeSource.MODEL,
-            base_text=suggested.text,
-        )
-    quote = pick_quote(assessment.grade, bank.dimension)
-    return bank.model_copy(update={"text": with_quote(bank.text, quote)})
 
 
 class Interview:
@@ -139,15 +113,8 @@ class Interview:
         self.open()
         turn_no = len(self.turns) + 1
         self._emit(AnswerEvent(turn=turn_no, text=text))
-        request = TurnRequest(
-            answer=text,
-            asked=self.asked,
-            history=[Exchange(asked=t.asked, answer=t.answer) for t in self.turns],
-            best=dict(self.state.best),
-            already_asked=list(self.state.asked),
-            set_aside=list(self.state.set_aside),
-            follow_up=self.current is not None,
-        )
+        history = [Exchange(asked=t.asked, answer=t.answer) for t in self.turns]
+        request = self.state.request(text, self.asked, history, self.current is not None)
         assessment = self.backend.assess(self.rubric, request)
         self._emit(
             GradeEvent(
@@ -161,24 +128,23 @@ class Interview:
         target = self.current
         turn = Turn(self.asked, target, text, assessment)
         self.turns.append(turn)
-        self.state.record(assessment.grade, target.dimension if target else None)
-        outcome = outcome_after_answer(self.state, self.max_turns)
-        probe = None
-        if outcome is None:
-            probe = self._choose_probe(assessment, turn_no)
-            if probe is None:
-                outcome = Outcome.STALLED
+        after = step(
+            self.rubric,
+            self.state,
+            assessment,
+            target.dimension if target else None,
+            self.max_turns,
+        )
+        outcome, probe = after.outcome, after.probe
+        if probe is not None:
+            self._ask(probe, turn_no)
         turn.probe_after = probe
         if outcome is not None:
             self._end(outcome)
         notes = list(assessment.notes)
         return TurnResult(assessment.grade, probe, outcome, assessment.fallback, notes)
 
-    def _choose_probe(self, assessment: Assessment, turn_no: int) -> Probe | None:
-        probe = choose_probe(self.rubric, self.state, assessment)
-        if probe is None:
-            self.current = None
-            return None
+    def _ask(self, probe: Probe, turn_no: int) -> None:
         self.state.asked.append(probe.base_text)
         self.current = probe
         self._emit(
@@ -186,7 +152,6 @@ class Interview:
                 turn=turn_no, dimension=probe.dimension, text=probe.text, source=probe.source
             )
         )
-        return probe
 
     def skip(self) -> tuple[Probe | None, Outcome | None]:
         """The candidate passes on the current probe: its dimension is set aside."""
@@ -198,12 +163,11 @@ class Interview:
         self.state.put_aside(skipped)
         self._emit(SkipEvent(turn=len(self.turns), dimension=skipped))
         last = self.turns[-1].assessment if self.turns else None
-        probe = None
-        if last is not None:
-            probe = self._choose_probe(last, len(self.turns))
+        probe = choose_probe(self.rubric, self.state, last) if last is not None else None
         if probe is None:
             self._end(Outcome.STALLED)
             return None, Outcome.STALLED
+        self._ask(probe, len(self.turns))
         return probe, None
 
     def quit(self) -> Outcome:

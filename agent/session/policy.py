@@ -8,6 +8,9 @@ The rules, all deterministic:
 * No probe text is asked twice in a session.
 * The conversation ends ``senior`` (all four at 3), ``out-of-turns`` (max answers reached),
   ``stalled`` (nothing left worth probing) or ``quit`` (the candidate ended it).
+
+``step`` is the one turn transition: fold an assessed answer into the state, then end or pick
+the probe. The live interview and ``followup replay`` both call it, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.grading.backend import Assessment, Exchange, TurnRequest
 from agent.grading.grade import Grade
+from agent.session.quoting import pick_quote, with_quote
 
 DEFAULT_MAX_TURNS = 6
 STALL_AFTER = 2  # consecutive probes of one dimension that did not raise it
@@ -88,6 +93,20 @@ class PolicyState(BaseModel):
         if dim not in self.set_aside:
             self.set_aside.append(dim)
 
+    def request(
+        self, answer: str, asked: str, history: list[Exchange], follow_up: bool
+    ) -> TurnRequest:
+        """What a backend gets to grade ``answer`` to the line ``asked`` in this state."""
+        return TurnRequest(
+            answer=answer,
+            asked=asked,
+            history=list(history),
+            best=dict(self.best),
+            already_asked=list(self.asked),
+            set_aside=list(self.set_aside),
+            follow_up=follow_up,
+        )
+
     def is_senior(self) -> bool:
         return all(score == 3 for score in self.best.values())
 
@@ -131,3 +150,64 @@ def outcome_after_answer(state: PolicyState, max_turns: int) -> Outcome | None:
     if not candidates(state):
         return Outcome.STALLED
     return None
+
+
+def choose_probe(rubric: Rubric, state: PolicyState, assessment: Assessment) -> Probe | None:
+    """The probe to ask after an assessed answer, worded; None when nothing is left to probe.
+
+    The policy picks the dimension and the bank probe (``next_probe``, which may set exhausted
+    dimensions aside in ``state``); the backend's own wording is used only when it targets the
+    same dimension, else the bank text is tied to the candidate's words with a short quote.
+    The caller records the probe in ``state.asked`` once it is actually asked.
+    """
+    bank = next_probe(rubric, state)
+    if bank is None:
+        return None
+    suggested = assessment.probe
+    if suggested is not None and suggested.dimension == bank.dimension:
+        return Probe(
+            dimension=bank.dimension,
+            text=suggested.text,
+            source=ProbeSource.MODEL,
+            base_text=suggested.text,
+        )
+    quote = pick_quote(assessment.grade, bank.dimension)
+    return bank.model_copy(update={"text": with_quote(bank.text, quote)})
+
+
+class Step(BaseModel):
+    """What follows an answer: the interview ends (``outcome``) or asks ``probe``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    outcome: Outcome | None = None
+    probe: Probe | None = None
+
+
+def step(
+    rubric: Rubric,
+    state: PolicyState,
+    assessment: Assessment,
+    probed: Dimension | None,
+    max_turns: int,
+    *,
+    hypothetical: bool = False,
+) -> Step:
+    """The one turn transition: record the answer's grade, then end or choose the probe.
+
+    Args:
+        rubric: the question.
+        state: the policy state; the grade is folded into it.
+        assessment: the backend's verdict on the answer.
+        probed: the dimension the answered line targeted (None for the opening question).
+        max_turns: answers allowed in the conversation.
+        hypothetical: only propose what comes next (replay shows what the agent would ask while
+            the transcript goes on as it was): the choice is made on a copy of the state, so
+            dimensions it would set aside stay open in ``state``.
+    """
+    state.record(assessment.grade, probed)
+    chooser = state.model_copy(deep=True) if hypothetical else state
+    outcome = outcome_after_answer(chooser, max_turns)
+    if outcome is not None:
+        return Step(outcome=outcome)
+    probe = choose_probe(rubric, chooser, assessment)
+    return Step(probe=probe) if probe is not None else Step(outcome=Outcome.STALLED)

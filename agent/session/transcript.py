@@ -17,11 +17,13 @@ from typing import Annotated, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agent.bank.rubric import Dimension
+from agent.errors import TranscriptError
 from agent.grading.backend import Usage
 from agent.grading.grade import Grade
+from agent.models import first_error
 from agent.paths import user_dir
 from agent.session.policy import Outcome, ProbeSource
-from agent.yamlfile import first_error
+from agent.text import decode_utf8
 
 FORMAT_VERSION = 1
 
@@ -130,10 +132,6 @@ class TranscriptWriter:
         self._file.close()
 
 
-class TranscriptError(Exception):
-    """A transcript that cannot be read; the message names the file and the line."""
-
-
 def read_transcript(path: Path) -> tuple[list[Event], list[str]]:
     """Read every event of a transcript.
 
@@ -144,11 +142,10 @@ def read_transcript(path: Path) -> tuple[list[Event], list[str]]:
         TranscriptError: unreadable file, or a line that is not an event (other than the last).
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise TranscriptError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+    text = decode_utf8(data, str(path), TranscriptError)
     return parse_transcript(text, str(path))
 
 

@@ -23,7 +23,8 @@ Who retries what:
   claims to enforce. A pinned mode is never negotiated: when the server rejects it, the turn
   fails (and is graded offline) with the reason in its notes.
 
-When all of that fails, the turn is graded by the offline grader and marked ``fallback``.
+When all of that fails, ``assess`` raises ``BackendFailure``; ``FallbackBackend`` decides
+what happens then (the registry grades such a turn offline and marks it ``fallback``).
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ from tenacity import (
 )
 
 from agent.bank.rubric import Rubric
-from agent.grading.backend import Assessment, TurnRequest, Usage
+from agent.grading.backend import Assessment, BackendFailure, TurnRequest, Usage
 from agent.grading.llm.cache import CachedReply, ReplyCache, cache_key
-from agent.grading.llm.config import LLMConfig
 from agent.grading.llm.turn import (
     ModelReply,
     ReplyError,
@@ -56,7 +56,7 @@ from agent.grading.llm.turn import (
     reply_schema,
     verify,
 )
-from agent.grading.offline.grader import OfflineGrader
+from agent.grading.settings import LLMConfig
 
 Mode = Literal["json_schema", "json_object", "prompt"]
 _NEXT_MODE: dict[Mode, Mode] = {"json_schema": "json_object", "json_object": "prompt"}
@@ -113,10 +113,6 @@ def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
     return out
 
 
-class BackendFailure(Exception):
-    """The model could not grade this turn (after every retry)."""
-
-
 class OpenAIBackend:
     """Grades answers and words probes with a model behind an OpenAI-compatible endpoint.
 
@@ -150,7 +146,6 @@ class OpenAIBackend:
         )
         self._retrying = retrying or default_retrying(config.reply_retries)
         self._cache = cache
-        self._offline = OfflineGrader()
         self._lock = threading.Lock()
         self._mode: Mode = "json_schema"
         self._confirmed = False
@@ -174,7 +169,11 @@ class OpenAIBackend:
         return str(self._client.base_url)
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
-        """Grade one answer and word the next probe; falls back to offline grading."""
+        """Grade one answer and word the next probe.
+
+        Raises:
+            BackendFailure: no usable reply after every retry; carries the usage spent.
+        """
         messages = build_messages(rubric, request)
         spent: list[Usage] = []
         try:
@@ -182,9 +181,7 @@ class OpenAIBackend:
         except BackendFailure as exc:
             usage = sum(spent, Usage())
             self._add(usage)
-            grade = self._offline.grade(rubric, request.answer, follow_up=request.follow_up)
-            note = f"the model backend failed ({exc}); this turn was graded offline"
-            return Assessment(grade=grade, fallback=True, notes=[note], usage=usage)
+            raise BackendFailure(exc.reason, usage) from exc
         usage = sum(spent, Usage())
         self._add(usage)
         grade, probe, notes = verify(reply, rubric, request)

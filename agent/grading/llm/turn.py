@@ -9,7 +9,7 @@ Trust but verify, the rules applied to every reply:
   (compared as word sequences, so case, whitespace and punctuation do not matter but a piece of
   a word never matches), is substantial (``MIN_QUOTE_WORDS`` words or ``MIN_QUOTE_CHARS``
   characters: "it is" backs nothing), and does not itself talk to the grader
-  (``signals.ADDRESSES_GRADER``). Anything else is dropped.
+  (``ADDRESSES_GRADER``). Anything else is dropped.
 * A **score above 1** left with no real evidence is capped at 1. A 1 without real evidence
   rests on the answer's first sentence that does not talk to the grader (the grade model
   requires some evidence); an answer with no such sentence gets 0. Each cap is
@@ -33,12 +33,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.bank.cues import mentions
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
 from agent.grading.backend import SuggestedProbe, TurnRequest
+from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.llm.prompts import render
-from agent.grading.offline import signals
-from agent.grading.offline.evidence import mentions
+from agent.models import first_error
 from agent.text import flatten
 
 ANSWER_TAG = "candidate_answer"
@@ -236,9 +237,7 @@ def parse_reply(content: str) -> ModelReply:
     try:
         return ModelReply.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ReplyError(f"the reply does not fit the schema: {loc}: {err['msg']}") from None
+        raise ReplyError(f"the reply does not fit the schema: {first_error(exc)}") from None
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -263,7 +262,7 @@ def quote_problem(quote: str, answer: str) -> str | None:
         return "is not in the answer"
     if len(words.split()) < MIN_QUOTE_WORDS and len(words) < MIN_QUOTE_CHARS:
         return "is too short to back a score"
-    if signals.ADDRESSES_GRADER.search(words):
+    if ADDRESSES_GRADER.search(words):
         return "talks to the grader"
     return None
 
@@ -287,7 +286,7 @@ def _short(text: str, limit: int = 60) -> str:
 def _opening_words(answer: str) -> str:
     """What a capped 1 rests on: the first sentence that does not talk to the grader."""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.strip()):
-        if sentence.strip() and not signals.ADDRESSES_GRADER.search(sentence):
+        if sentence.strip() and not ADDRESSES_GRADER.search(sentence):
             return sentence.strip()[:FALLBACK_EVIDENCE_CHARS]
     return ""
 

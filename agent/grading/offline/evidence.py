@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.bank.rubric import CueGroup
+from agent.bank.cues import CueGroup
 from agent.grading.offline.sentences import Sentence, clean, is_real_sentence, split_sentences
 
 
@@ -84,8 +84,3 @@ def index_text(text: str) -> SentenceIndex:
     """The usable sentences of a raw text (cleaned, split, lists of terms left out)."""
     cleaned, _ = clean(text)
     return SentenceIndex([s for s in split_sentences(cleaned) if is_real_sentence(s)])
-
-
-def mentions(group: CueGroup, text: str) -> bool:
-    """True when the group matches the text."""
-    return group.search(text, text.lower())

@@ -24,10 +24,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agent.bank.cues import mentions
 from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
+from agent.grading.backend import Assessment, TurnRequest
+from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.offline import signals
-from agent.grading.offline.evidence import Hit, SentenceIndex, mentions
+from agent.grading.offline.evidence import Hit, SentenceIndex
 from agent.grading.offline.sentences import (
     Sentence,
     clean,
@@ -69,7 +72,7 @@ def _prepare(rubric: Rubric, answer: str, follow_up: bool = False) -> _Answer:
     usable: list[Sentence] = []
     ignored = 0
     for sentence in split_sentences(text):
-        if signals.ADDRESSES_GRADER.search(sentence.text):
+        if ADDRESSES_GRADER.search(sentence.text):
             ignored += 1
             continue
         if is_real_sentence(sentence):
@@ -403,3 +406,17 @@ class OfflineGrader:
         }
         _apply_misconceptions(rubric, prepared, grades)
         return Grade.from_dimensions(grades, self.name, prepared.notes)
+
+
+class OfflineBackend:
+    """The built-in default backend: the deterministic rubric grader. It does not word probes."""
+
+    name = "offline"
+    model: str | None = None
+
+    def __init__(self) -> None:
+        self._grader = OfflineGrader()
+
+    def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
+        grade = self._grader.grade(rubric, request.answer, follow_up=request.follow_up)
+        return Assessment(grade=grade)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.text import CONTROL
+
 MAX_GRADED_CHARS = 12_000
 """Answers longer than this are graded on their first 12,000 characters (a pasted essay)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 # Sentence punctuation ends a sentence, except after a list number ("1.") or an abbreviation.
 _NOT_AN_END = r"(?<!\n\d\.)(?<!\n\d\d\.)(?<!^\d\.)" + "".join(
     rf"(?<!\b{re.escape(a)})" for a in ("e.g.", "i.e.", "eg.", "vs.", "cf.", "approx.", "incl.")
@@ -63,7 +64,7 @@ def clean(answer: str) -> tuple[str, bool]:
     Returns:
         The cleaned text and whether it was truncated.
     """
-    text = _CONTROL.sub(" ", answer.replace("\r\n", "\n").replace("\r", "\n"))
+    text = CONTROL.sub(" ", answer.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_GRADED_CHARS:
         return text[:MAX_GRADED_CHARS], True
     return text, False

@@ -25,9 +25,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from agent.errors import ConfigError
+from agent.models import first_error
 from agent.paths import user_dir
 
 BackendName = Literal["offline", "openai"]
+"""The backends there are; `agent.grading.registry` builds each of them."""
 StructuredOutput = Literal["auto", "json_schema", "json_object", "prompt"]
 PLACEHOLDER_KEY = "not-needed"
 """Sent to a local server (``base_url`` set, no key): such servers ignore the header."""
@@ -71,10 +74,6 @@ class LLMConfig(BaseModel):
                 f"{url!r} is not an http(s) URL with a host, e.g. http://localhost:8080/v1"
             )
         return url.strip()
-
-
-class ConfigError(ValueError):
-    """A config file or setting that cannot be used; the message names the file or setting."""
 
 
 def config_dir() -> Path:
@@ -133,11 +132,8 @@ def load_config(
     try:
         config = LLMConfig.model_validate(merged)
     except ValidationError as exc:
-        err = exc.errors()[0]
         where = f"{path}: " if from_file else ""
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{where}{loc}: {msg}") from None
+        raise ConfigError(f"{where}{first_error(exc)}") from None
     if config.backend == "openai" and not config.model:
         raise ConfigError(
             f"the openai backend needs a model: --model NAME, FOLLOWUP_MODEL, or model in {path}"

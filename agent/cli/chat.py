@@ -1,0 +1,75 @@
+"""``followup chat``: one practice interview in the terminal, the transcript saved as it goes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from agent import __version__
+from agent.cli.options import add_backend_options, backend_for, bank_for, pick_question, positive
+from agent.cli.repl import run_chat
+from agent.errors import UsageError
+from agent.session import DEFAULT_MAX_TURNS, Interview, TranscriptWriter, default_transcript_path
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = sub.add_parser(
+        "chat",
+        help="practise: one question, live probes, a graded summary",
+        description=(
+            "Start a practice interview. Answer over several lines; an empty line sends. "
+            "Commands: /hint /skip /score /quit /help. The transcript is saved as you go."
+        ),
+    )
+    which = chat.add_mutually_exclusive_group()
+    which.add_argument(
+        "--question", "-q", metavar="ID", help="question id (see 'followup questions')"
+    )
+    which.add_argument("--topic", "-t", metavar="TOPIC", help="a random question from this topic")
+    chat.add_argument(
+        "--max-turns",
+        type=positive,
+        default=DEFAULT_MAX_TURNS,
+        help=f"answers before the interview ends (default {DEFAULT_MAX_TURNS})",
+    )
+    chat.add_argument(
+        "--transcript",
+        type=Path,
+        metavar="PATH",
+        help="where to write the JSONL transcript (default: a new file in the per-user data "
+        "directory; FOLLOWUP_HOME overrides that directory)",
+    )
+    chat.add_argument("--seed", type=int, help="seed for the random question choice")
+    add_backend_options(chat)
+    chat.add_argument("--no-color", action="store_true", help="never use colour")
+    chat.set_defaults(handler=run)
+
+
+def _writer(path: Path) -> TranscriptWriter:
+    try:
+        return TranscriptWriter(path)
+    except FileExistsError:
+        raise UsageError(f"the transcript {path} already exists; choose another path") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    bank = bank_for(args)
+    rubric = pick_question(bank, args.question, args.topic, args.seed)
+    backend = backend_for(args)
+    path: Path = args.transcript or default_transcript_path(rubric.id)
+    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=_writer(path))
+    model = f", model {backend.model}" if backend.model else ""
+    banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"
+    color = (not args.no_color) and stdout.isatty()
+    run_chat(
+        interview,
+        stdin,
+        stdout,
+        color=color,
+        banner=banner,
+        on_end=lambda: f"Transcript saved to {path}",
+    )
+    return 0

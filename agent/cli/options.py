@@ -1,0 +1,86 @@
+"""Options and helpers shared by the commands: whole numbers, the grader options, the bank."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+from pathlib import Path
+
+from agent.bank import Bank, Rubric, load_bank
+from agent.errors import UsageError
+from agent.grading import BACKEND_NAMES, Backend, LLMConfig, get_backend, load_config
+
+
+def positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def bank_for(args: argparse.Namespace) -> Bank:
+    """The question bank ``--rubrics`` names, else the built-in one."""
+    rubrics: Path | None = args.rubrics
+    return load_bank(rubrics)
+
+
+def in_topic(bank: Bank, topic: str | None) -> list[Rubric]:
+    """The bank's questions of one topic (all when None), in file order."""
+    pool = [r for r in bank.rubrics.values() if topic is None or r.topic == topic]
+    if not pool:
+        raise UsageError(f"unknown topic {topic!r}; topics: {', '.join(bank.topics())}")
+    return pool
+
+
+def pick_question(bank: Bank, question: str | None, topic: str | None, seed: int | None) -> Rubric:
+    """The question a chat asks: by id, at random within a topic, or at random."""
+    if question:
+        return bank.get(question)
+    return random.Random(seed).choice(in_topic(bank, topic))
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """The grader options shared by chat, replay and eval."""
+    parser.add_argument(
+        "--backend",
+        "--grader",
+        dest="backend",
+        choices=BACKEND_NAMES,
+        default=None,
+        help="who grades: the built-in offline grader (default) or a model behind any "
+        "OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp)",
+    )
+    parser.add_argument(
+        "--model", metavar="NAME", help="the model to use (env FOLLOWUP_MODEL); implies openai"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the endpoint, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL); implies openai",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML config file (default: $XDG_CONFIG_HOME/followup/config.toml if it exists)",
+    )
+
+
+def settings_for(args: argparse.Namespace) -> LLMConfig:
+    """The grader settings of a command with the backend options: flags, environment, file.
+
+    Raises:
+        ConfigError: the settings do not add up (the message says which).
+    """
+    flags = {"backend": args.backend, "model": args.model, "base_url": args.base_url}
+    return load_config(flags, os.environ, args.config)
+
+
+def backend_for(args: argparse.Namespace, *, cache: bool = False) -> Backend:
+    """The backend a command's options ask for (see ``settings_for``)."""
+    return get_backend(settings_for(args), cache=cache)
