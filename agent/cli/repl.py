@@ -14,18 +14,9 @@ from typing import TextIO
 from agent.bank.rubric import DIMENSIONS, Dimension
 from agent.grading.grade import Grade
 from agent.session.interview import Interview
-from agent.session.policy import Outcome, Probe
+from agent.session.policy import Probe
 from agent.session.summary import OUTCOME_TEXT, Summary, summarize
 from agent.text import repair_surrogates
-
-HELP = """Commands (type them on a line of their own):
-  /hint   a hint for what the current question is after
-  /skip   pass on this probe (its dimension is set aside)
-  /score  your best score so far on each dimension
-  /quit   end now and see the summary
-  /help   this list
-Type your answer over as many lines as you like; an empty line sends it.
-Ctrl-C or end of input (Ctrl-D) also ends the session with the summary."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +120,115 @@ def render_summary(summary: Summary, style: Style) -> str:
     return "\n".join(out)
 
 
+@dataclass
+class _Chat:
+    """One REPL session's state: the interview, the output, the probe being answered."""
+
+    interview: Interview
+    write: Callable[[str], object]
+    style: Style
+    probe: Probe | None = None
+    told_fallback: bool = False
+    """The candidate hears about a failing backend once, not every turn."""
+
+    def show_probe(self) -> None:
+        if self.probe is not None:
+            label = self.style.cyan(f"Probe [{self.probe.dimension.value}]:")
+            self.write(f"\n{label} {self.probe.text}\n")
+
+    def answer(self, text: str) -> None:
+        result = self.interview.answer(text)
+        if result.fallback and not self.told_fallback:
+            self.told_fallback = True
+            self.write(
+                self.style.dim(
+                    "(the model backend failed; turns it cannot grade are graded "
+                    "offline and marked in the transcript)"
+                )
+                + "\n"
+            )
+        elif not result.fallback:
+            for note in result.notes:
+                self.write(self.style.dim(f"({note})") + "\n")
+        self.write(f"{self.style.dim('This answer:')} {_scores_line(result.grade, self.style)}\n")
+        self.probe = result.probe
+        self.show_probe()
+
+
+def _hint(chat: _Chat) -> None:
+    dim = chat.probe.dimension if chat.probe else Dimension.DEFINITION
+    chat.write(f"Hint [{dim.value}]: {chat.interview.rubric.dimension(dim).hint}\n")
+
+
+def _skip(chat: _Chat) -> None:
+    if chat.probe is None:
+        chat.write("Nothing to skip yet: answer the question first (or /quit).\n")
+        return
+    chat.probe, _ = chat.interview.skip()
+    chat.write("Skipped.\n" if chat.probe else "Skipped. Nothing left to probe.\n")
+    if chat.probe is not None:
+        label = chat.style.cyan(f"Probe [{chat.probe.dimension.value}]:")
+        chat.write(f"{label} {chat.probe.text}\n")
+
+
+def _score(chat: _Chat) -> None:
+    chat.write(f"Best so far: {_scores_line(chat.interview.state.best, chat.style)}\n")
+
+
+def _quit(chat: _Chat) -> None:
+    chat.interview.quit()
+
+
+def _help(chat: _Chat) -> None:
+    chat.write(HELP + "\n")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A REPL command: its names (the first is shown), what it does, and its help line."""
+
+    names: tuple[str, ...]
+    help: str
+    run: Callable[[_Chat], None]
+
+
+COMMANDS = (
+    Command(("/hint",), "a hint for what the current question is after", _hint),
+    Command(("/skip",), "pass on this probe (its dimension is set aside)", _skip),
+    Command(("/score",), "your best score so far on each dimension", _score),
+    Command(("/quit", "/exit", "/q"), "end now and see the summary", _quit),
+    Command(("/help",), "this list", _help),
+)
+_BY_NAME = {name: command for command in COMMANDS for name in command.names}
+HELP = "\n".join(
+    [
+        "Commands (type them on a line of their own):",
+        *(f"  {c.names[0]:<8}{c.help}" for c in COMMANDS),
+        "Type your answer over as many lines as you like; an empty line sends it.",
+        "Ctrl-C or end of input (Ctrl-D) also ends the session with the summary.",
+    ]
+)
+
+
+def _loop(chat: _Chat, reader: _Input) -> None:
+    interview = chat.interview
+    while interview.outcome is None:
+        text = reader.read_answer()
+        if text is None:
+            interview.quit()
+            return
+        if _COMMAND.match(text):
+            command = _BY_NAME.get(text.lower())
+            if command is None:
+                chat.write(f"Unknown command {text!r}. Type /help for the list.\n")
+            else:
+                command.run(chat)
+            continue
+        chat.answer(text)
+        if reader.eof and interview.outcome is None:
+            interview.quit()
+
+
 def run_chat(
     interview: Interview,
     stdin: TextIO,
@@ -139,73 +239,24 @@ def run_chat(
 ) -> Summary:
     """Run one interview over the given streams until it reaches an outcome."""
     style = Style(color)
-    reader = _Input(stdin, stdout)
-    write = stdout.write
+    chat = _Chat(interview, stdout.write, style)
     if banner:
-        write(style.dim(banner) + "\n")
-    write(style.dim("Type /help for commands. An empty line sends your answer.") + "\n\n")
-    write(f"{style.bold('Q:')} {interview.open()}\n")
-    probe: Probe | None = None
-    told_fallback = False  # the candidate hears about a failing backend once, not every turn
+        chat.write(style.dim(banner) + "\n")
+    chat.write(style.dim("Type /help for commands. An empty line sends your answer.") + "\n\n")
+    chat.write(f"{style.bold('Q:')} {interview.open()}\n")
     try:
-        while interview.outcome is None:
-            text = reader.read_answer()
-            if text is None:
-                interview.quit()
-                break
-            if _COMMAND.match(text):
-                command = text.lower()
-                if command in ("/quit", "/exit", "/q"):
-                    interview.quit()
-                elif command == "/help":
-                    write(HELP + "\n")
-                elif command == "/score":
-                    write(f"Best so far: {_scores_line(interview.state.best, style)}\n")
-                elif command == "/hint":
-                    dim = probe.dimension if probe else Dimension.DEFINITION
-                    write(f"Hint [{dim.value}]: {interview.rubric.dimension(dim).hint}\n")
-                elif command == "/skip":
-                    if probe is None:
-                        write("Nothing to skip yet: answer the question first (or /quit).\n")
-                        continue
-                    probe, outcome = interview.skip()
-                    write("Skipped.\n" if probe else "Skipped. Nothing left to probe.\n")
-                    if probe is not None:
-                        write(f"{style.cyan(f'Probe [{probe.dimension.value}]:')} {probe.text}\n")
-                else:
-                    write(f"Unknown command {text!r}. Type /help for the list.\n")
-                continue
-            result = interview.answer(text)
-            if result.fallback:
-                if not told_fallback:
-                    told_fallback = True
-                    write(
-                        style.dim(
-                            "(the model backend failed; turns it cannot grade are graded "
-                            "offline and marked in the transcript)"
-                        )
-                        + "\n"
-                    )
-            else:
-                for note in result.notes:
-                    write(style.dim(f"({note})") + "\n")
-            write(f"{style.dim('This answer:')} {_scores_line(result.grade, style)}\n")
-            probe = result.probe
-            if probe is not None:
-                write(f"\n{style.cyan(f'Probe [{probe.dimension.value}]:')} {probe.text}\n")
-            if reader.eof and interview.outcome is None:
-                interview.quit()
+        _loop(chat, _Input(stdin, stdout))
     except KeyboardInterrupt:
-        write("\n")
+        chat.write("\n")
         interview.quit()
     summary = summarize(interview)
-    write(render_summary(summary, style))
+    chat.write(render_summary(summary, style))
     if on_end is not None:
         tail = on_end()
         if tail:
-            write(tail + "\n")
+            chat.write(tail + "\n")
     stdout.flush()
     return summary
 
 
-__all__ = ["HELP", "Outcome", "Style", "render_summary", "run_chat"]
+__all__ = ["COMMANDS", "HELP", "Command", "Style", "render_summary", "run_chat"]
