@@ -16,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension
 from agent.errors import CaseFileError
-from agent.models import first_error
+from agent.models import Frozen, first_error
 from agent.session.policy import DEFAULT_MAX_TURNS, PolicyState, candidates
 from agent.yamlfile import read_yaml
 
@@ -30,11 +30,7 @@ NO_PROBE = "none"
 DONT_KNOW = "I don't know."
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AnswerExpect(_Strict):
+class AnswerExpect(Frozen):
     scores: dict[Dimension, Label]
     probe: Dimension | Literal["none"] | None = None
 
@@ -58,7 +54,7 @@ def derived_probe(scores: dict[Dimension, int]) -> str:
     return first[0].value if first else NO_PROBE
 
 
-class AnswerCase(_Strict):
+class AnswerCase(Frozen):
     id: CaseId
     question: str
     answer: str
@@ -66,7 +62,7 @@ class AnswerCase(_Strict):
     note: str | None = None
 
 
-class Candidate(_Strict):
+class Candidate(Frozen):
     opening: str
     replies: dict[Dimension, str | Annotated[list[str], Field(min_length=1)]] = Field(
         default_factory=dict
@@ -82,13 +78,13 @@ class Candidate(_Strict):
         return given[min(nth, len(given) - 1)]
 
 
-class DialogueExpect(_Strict):
+class DialogueExpect(Frozen):
     probes: list[Dimension]
     outcome: Literal["senior", "out-of-turns", "stalled"]
     max_turns: Annotated[int, Field(ge=1, le=50)] = DEFAULT_MAX_TURNS
 
 
-class DialogueCase(_Strict):
+class DialogueCase(Frozen):
     id: CaseId
     question: str
     candidate: Candidate
@@ -103,7 +99,7 @@ class DialogueCase(_Strict):
 Case = AnswerCase | DialogueCase
 
 
-class Suite(_Strict):
+class Suite(Frozen):
     suite: str
     path: Path
     cases: list[Case]

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import DIMENSIONS
 from agent.evals.results import AnswerVerdict, CaseResult, DimensionMetrics, Metrics
 from agent.grading.backend import Usage
+from agent.models import Strict
 
 CATEGORIES = 4  # scores 0..3
 
 
-class Agreement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Agreement(Strict):
     n: int
     exact: float
     within_one: float

@@ -9,25 +9,24 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from agent.bank.rubric import Dimension, Rubric
 from agent.errors import BackendError
 from agent.grading.grade import Grade
+from agent.models import Frozen
 
 
-class Exchange(BaseModel):
+class Exchange(Frozen):
     """One interviewer line and the candidate's reply to it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     asked: str
     answer: str
 
 
-class TurnRequest(BaseModel):
+class TurnRequest(Frozen):
     """What a backend gets for one turn."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     answer: str
     asked: str
     history: list[Exchange] = Field(default_factory=list)
@@ -40,16 +39,14 @@ class TurnRequest(BaseModel):
     question's topic even where it says "it" instead of naming the concept."""
 
 
-class SuggestedProbe(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class SuggestedProbe(Frozen):
     dimension: Dimension
     text: str
 
 
-class Usage(BaseModel):
+class Usage(Frozen):
     """What a turn (or a suite) cost at the model endpoint."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     calls: int = 0
     """Chat-completion requests made (SDK transport retries not counted)."""
     cached: int = 0
@@ -66,10 +63,9 @@ class Usage(BaseModel):
         )
 
 
-class Assessment(BaseModel):
+class Assessment(Frozen):
     """A backend's verdict on one answer."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     grade: Grade
     probe: SuggestedProbe | None = None
     fallback: bool = False

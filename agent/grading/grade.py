@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from agent.bank.rubric import DIMENSIONS, Dimension
+from agent.models import Frozen
 
 Score = Annotated[int, Field(ge=0, le=3)]
 
 
-class DimensionGrade(BaseModel):
+class DimensionGrade(Frozen):
     """One dimension's grade. A score above 0 always carries verbatim evidence."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     score: Score
     evidence: list[str] = Field(default_factory=list)
@@ -27,10 +26,8 @@ class DimensionGrade(BaseModel):
         return self
 
 
-class Grade(BaseModel):
+class Grade(Frozen):
     """The four dimension grades of one answer."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     definition: DimensionGrade
     implication: DimensionGrade

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 
 from agent.errors import ConfigError
-from agent.models import first_error
+from agent.models import Frozen, first_error
 from agent.paths import user_dir
 
 BackendName = Literal["offline", "openai"]
@@ -36,10 +36,8 @@ PLACEHOLDER_KEY = "not-needed"
 """Sent to a local server (``base_url`` set, no key): such servers ignore the header."""
 
 
-class LLMConfig(BaseModel):
+class LLMConfig(Frozen):
     """Everything the model backend needs. File-backed, so unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     backend: BackendName = "offline"
     model: str | None = None

@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import Dimension
 from agent.errors import InputError, TranscriptError
 from agent.grading.grade import Grade
+from agent.models import Frozen, Strict
 from agent.session.policy import DEFAULT_MAX_TURNS, Outcome, ProbeSource
 from agent.session.transcript import (
     AnswerEvent,
@@ -41,10 +40,9 @@ _SPEAKER = re.compile(r"^\s*(interviewer|candidate|q|a)\s*:\s?(.*)$", re.IGNOREC
 _INTERVIEWER = {"interviewer", "q"}
 
 
-class AskedProbe(BaseModel):
+class AskedProbe(Frozen):
     """A probe the interviewer actually asked after an answer."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     text: str
     dimension: Dimension | None = None
     """The dimension it targeted: recorded in JSONL, recognised from the bank in plain text."""
@@ -52,10 +50,9 @@ class AskedProbe(BaseModel):
     skipped: bool = False
 
 
-class ConversationTurn(BaseModel):
+class ConversationTurn(Strict):
     """One candidate answer and what surrounds it."""
 
-    model_config = ConfigDict(extra="forbid")
     asked: str
     asked_dimension: Dimension | None = None
     answer: str
@@ -66,10 +63,9 @@ class ConversationTurn(BaseModel):
     probes_after: list[AskedProbe] = []
 
 
-class Conversation(BaseModel):
+class Conversation(Strict):
     """A transcript, whatever its format, as replay needs it."""
 
-    model_config = ConfigDict(extra="forbid")
     source: str
     format: Literal["jsonl", "text"]
     candidate: str

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import Dimension, SeniorProbe
+from agent.models import Strict
 from agent.replay.inputs import AskedProbe
 from agent.session.policy import Outcome, Probe
 from agent.session.summary import Summary
@@ -16,11 +15,7 @@ from agent.session.summary import Summary
 REPORT_VERSION = 1
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DimensionResult(_Model):
+class DimensionResult(Strict):
     """One dimension of one re-graded answer."""
 
     dimension: Dimension
@@ -29,7 +24,7 @@ class DimensionResult(_Model):
     reason: str
 
 
-class TurnReport(_Model):
+class TurnReport(Strict):
     """One candidate answer, re-graded, beside what was asked and what the agent would ask."""
 
     turn: int
@@ -53,7 +48,7 @@ class TurnReport(_Model):
     """The running best score per dimension after this answer."""
 
 
-class SessionReport(_Model):
+class SessionReport(Strict):
     """One transcript, re-graded turn by turn, with its end-of-session summary."""
 
     id: str
@@ -75,7 +70,7 @@ class SessionReport(_Model):
     """Senior-layer probes not asked in the session, on dimensions still below 3."""
 
 
-class DimensionMove(_Model):
+class DimensionMove(Strict):
     """How one dimension's final best moved from a candidate's first session to the last."""
 
     dimension: Dimension
@@ -86,7 +81,7 @@ class DimensionMove(_Model):
     """Sessions in which this dimension was (one of) the lowest below 3."""
 
 
-class QuestionTrend(_Model):
+class QuestionTrend(Strict):
     """One candidate's sessions on one question, in date order."""
 
     question_id: str
@@ -99,7 +94,7 @@ class QuestionTrend(_Model):
     practise_next: Dimension | None
 
 
-class CandidateCohort(_Model):
+class CandidateCohort(Strict):
     candidate: str
     sessions: int
     questions: list[QuestionTrend]
@@ -108,14 +103,14 @@ class CandidateCohort(_Model):
     practise_next: Dimension | None
 
 
-class Cohort(_Model):
+class Cohort(Strict):
     """Per candidate and per question, how the four dimensions moved across sessions."""
 
     grouping: str
     candidates: list[CandidateCohort]
 
 
-class ReplayReport(_Model):
+class ReplayReport(Strict):
     """Everything ``followup replay`` found, in every output format."""
 
     version: int = REPORT_VERSION

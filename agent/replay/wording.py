@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric
+from agent.models import Frozen
 from agent.session.policy import ProbeSource
 from agent.text import flatten
 
@@ -57,10 +56,9 @@ def coverage(reference: str, text: str) -> float:
     return len(wanted & content_words(text)) / len(wanted)
 
 
-class QuestionMatch(BaseModel):
+class QuestionMatch(Frozen):
     """The outcome of matching an opening line to the bank."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     rubric_id: str | None
     """The matched question, or None when no question matched clearly enough."""
     problem: str = ""

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
 from agent.grading.backend import Assessment, Exchange, TurnRequest
 from agent.grading.grade import Grade
+from agent.models import Frozen, Strict
 from agent.session.quoting import pick_quote, with_quote
 
 DEFAULT_MAX_TURNS = 6
@@ -41,10 +42,8 @@ class ProbeSource(StrEnum):
     MODEL = "model"
 
 
-class Probe(BaseModel):
+class Probe(Frozen):
     """A follow-up question aimed at one dimension."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     dimension: Dimension
     text: str
@@ -53,10 +52,8 @@ class Probe(BaseModel):
     """The bank text the probe came from (what "asked twice" is checked against)."""
 
 
-class PolicyState(BaseModel):
+class PolicyState(Strict):
     """Everything the policy remembers between turns."""
-
-    model_config = ConfigDict(extra="forbid")
 
     best: dict[Dimension, int] = Field(default_factory=lambda: dict.fromkeys(DIMENSIONS, 0))
     asked: list[str] = Field(default_factory=list)
@@ -175,10 +172,9 @@ def choose_probe(rubric: Rubric, state: PolicyState, assessment: Assessment) -> 
     return bank.model_copy(update={"text": with_quote(bank.text, quote)})
 
 
-class Step(BaseModel):
+class Step(Frozen):
     """What follows an answer: the interview ends (``outcome``) or asks ``probe``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     outcome: Outcome | None = None
     probe: Probe | None = None
 

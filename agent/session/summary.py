@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
 from agent.grading.grade import DimensionGrade, Grade
+from agent.models import Strict
 from agent.session.interview import Interview
 from agent.session.policy import Outcome
 
@@ -19,8 +18,7 @@ OUTCOME_TEXT = {
 }
 
 
-class DimensionSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DimensionSummary(Strict):
     dimension: Dimension
     score: int
     turn: int | None
@@ -29,10 +27,9 @@ class DimensionSummary(BaseModel):
     missing: str | None
 
 
-class Summary(BaseModel):
+class Summary(Strict):
     """What the candidate sees at the end, and what a report is built from."""
 
-    model_config = ConfigDict(extra="forbid")
     question_id: str
     question: str
     outcome: Outcome

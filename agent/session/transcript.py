@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from agent.bank.rubric import Dimension
 from agent.errors import TranscriptError
 from agent.grading.backend import Usage
 from agent.grading.grade import Grade
-from agent.models import first_error
+from agent.models import Strict, first_error
 from agent.paths import user_dir
 from agent.session.policy import Outcome, ProbeSource
 from agent.text import decode_utf8
@@ -32,8 +32,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Event(Strict):
     at: str = Field(default_factory=now)
 
 

@@ -15,15 +15,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from agent.models import Frozen
 from agent.paths import user_dir
 
 CACHE_VERSION = 1
 
 
-class CachedReply(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CachedReply(Frozen):
     content: str
     prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -6,16 +6,14 @@ one should make few. ``followup rubric check`` prints this for each file it vali
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
 from agent.grading.offline.evidence import index_text
+from agent.models import Frozen
 
 
-class PointsFound(BaseModel):
+class PointsFound(Frozen):
     """The points (and misconceptions) one answer makes, per dimension."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     label: str
     points: dict[Dimension, list[str]]
     misconceptions: list[str]
