@@ -17,11 +17,12 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from agent.bank.rubric import DIMENSIONS, Dimension
 from agent.replay.model import ReplayReport, SessionReport
+from agent.resources import template_environment
 from agent.text import plain
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -39,14 +40,7 @@ COLOURS = {
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(TEMPLATES)
     env.filters["md"] = md_inline
     env.filters["mdquote"] = md_quote
     env.filters["plain"] = plain

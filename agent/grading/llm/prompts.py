@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import jinja2
 
-from agent.resources import prompts_dir
+from agent.resources import prompts_dir, template_environment
 
 DATA_TAGS = ("candidate_answer", "earlier_answer", "conversation")
 _TAG = re.compile(r"<\s*/?\s*(?:" + "|".join(DATA_TAGS) + r")\b[^>]*>", re.IGNORECASE)
@@ -26,14 +26,7 @@ def data(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(prompts_dir()),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment(prompts_dir())
     env.filters["data"] = data
     return env
 
