@@ -10,6 +10,35 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
 """Terminal escape sequences (CSI and the two-character ones)."""
 
 
+STOP_WORDS_TEXT = """
+    a about after again all also am an and any are as at be been before being both but by can
+    could did do does doing done each for from had has have having he her here him his how i if
+    in into is it its just let lets me more most my no of on once one only or other our out
+    over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours ok okay well right sure start go tell
+"""
+STOP_WORDS = frozenset(STOP_WORDS_TEXT.split())
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def tokens(text: str) -> list[str]:
+    """The text's words and numbers, lowercased, apostrophes dropped (``don't`` is ``dont``)."""
+    return _TOKEN.findall(text.lower().replace("'", ""))
+
+
+def content_words(text: str, stop: frozenset[str] = STOP_WORDS) -> frozenset[str]:
+    """The words that carry meaning, normalised (``forests`` and ``Forest`` are one word)."""
+    words = set()
+    for word in tokens(text):
+        if word in stop:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return frozenset(words)
+
+
 def flatten(text: str) -> str:
     """Case folded, runs of whitespace made single spaces: for verbatim comparisons."""
     return " ".join(text.split()).casefold()

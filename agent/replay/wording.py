@@ -10,42 +10,18 @@ same transcript always resolves the same way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric
 from agent.models import Frozen
 from agent.session.policy import ProbeSource
-from agent.text import flatten
+from agent.text import content_words, flatten
 
 MIN_QUESTION_MATCH = 0.6
 """Share of a bank question's content words a transcript's opening line must contain."""
 MIN_MARGIN = 0.15
 """How far the best question must lead the runner-up to count as unambiguous."""
 MIN_PROBE_MATCH = 0.7
-
-_STOP_WORDS = """
-    a about after again all also am an and any are as at be been before being both but by can
-    could did do does doing done each for from had has have having he her here him his how i if
-    in into is it its just let lets me more most my no of on once one only or other our out
-    over own same she should so some such than that the their them then there these they this
-    those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours ok okay well right sure start go tell
-"""
-_STOP = frozenset(_STOP_WORDS.split())
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def content_words(text: str) -> frozenset[str]:
-    """The words that carry meaning, normalised (``forests`` and ``Forest`` are one word)."""
-    words = set()
-    for word in _WORD.findall(text.lower().replace("'", "")):
-        if word in _STOP:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
-    return frozenset(words)
 
 
 def coverage(reference: str, text: str) -> float:

@@ -40,7 +40,7 @@ from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.llm.prompts import render
 from agent.models import first_error
-from agent.text import flatten
+from agent.text import STOP_WORDS, content_words, flatten
 
 ANSWER_TAG = "candidate_answer"
 HISTORY_TAG = "conversation"
@@ -316,8 +316,7 @@ def verify_grade(reply: ModelReply, answer: str) -> tuple[Grade, list[str]]:
     return Grade.from_dimensions(grades, GRADER_NAME, []), notes
 
 
-_CONTENT_WORD = re.compile(r"[a-z][a-z-]{4,}")
-_GENERIC = frozenset(
+_GENERIC = STOP_WORDS | frozenset(
     """about above after again against answer answers because before being below between
     candidate could does doing during every example exactly first other their there these
     thing things think those through under until what when where which while would should
@@ -326,7 +325,8 @@ _GENERIC = frozenset(
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in _CONTENT_WORD.findall(text.casefold()) if w not in _GENERIC}
+    """Words of five letters or more that say what a text is about (not generic ones)."""
+    return {w for w in content_words(text, _GENERIC) if len(w) >= 5 and w.isalpha()}
 
 
 def _is_cue(word: str) -> bool:
