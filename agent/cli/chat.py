@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from agent import __version__
 from agent.cli.options import add_backend_options, backend_for, bank_for, pick_question, positive
 from agent.cli.repl import run_chat
 from agent.errors import UsageError
 from agent.session import DEFAULT_MAX_TURNS, Interview, TranscriptWriter, default_transcript_path
+from agent.version import __version__
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

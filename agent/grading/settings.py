@@ -27,7 +27,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 
 from agent.errors import ConfigError
 from agent.models import Frozen, first_error
-from agent.paths import user_dir
+from agent.resources import user_dir
 
 BackendName = Literal["offline", "openai"]
 """The backends there are; `agent.grading.registry` builds each of them."""
@@ -75,7 +75,7 @@ class LLMConfig(Frozen):
 
 
 def config_dir() -> Path:
-    """The per-user configuration directory (see ``agent.paths``)."""
+    """The per-user configuration directory (see ``agent.resources``)."""
     return user_dir("config")
 
 

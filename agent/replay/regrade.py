@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent import __version__
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension, Rubric
 from agent.errors import InputError
 from agent.grading.backend import Assessment, Backend, Exchange
@@ -31,6 +30,7 @@ from agent.replay.wording import match_probe, match_question
 from agent.session.policy import Outcome, PolicyState, ProbeSource, Step, step
 from agent.session.summary import OUTCOME_TEXT, summarize_grades
 from agent.text import flatten
+from agent.version import __version__
 
 ENDS_OPEN = "the transcript ends here, before the agent would have ended the interview"
 

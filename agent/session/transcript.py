@@ -21,7 +21,7 @@ from agent.errors import TranscriptError
 from agent.grading.backend import Usage
 from agent.grading.grade import Grade
 from agent.models import Strict, first_error
-from agent.paths import user_dir
+from agent.resources import user_dir
 from agent.session.policy import Outcome, ProbeSource
 from agent.text import decode_utf8
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.models import Frozen
-from agent.paths import user_dir
+from agent.resources import user_dir
 
 CACHE_VERSION = 1
 
@@ -30,7 +30,7 @@ class CachedReply(Frozen):
 
 
 def cache_dir() -> Path:
-    """Where parsed model replies are cached (see ``agent.paths``)."""
+    """Where parsed model replies are cached (see ``agent.resources``)."""
     return user_dir("cache") / "replies"
 
 

@@ -11,10 +11,11 @@ import httpx
 import pytest
 import respx
 from llm_fakes import BASE_URL, CHAT_URL, SECRET, completion, error, reply_json
+from locations import FIXTURES
 
 from agent.cli.app import main
 
-RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
+RUBRICS = str(FIXTURES / "rubrics")
 OPENAI = ["--backend", "openai", "--base-url", BASE_URL, "--model", "test-model"]
 QUOTE = "A toy is an object for play"
 REPLY = reply_json(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from locations import FIXTURES, ROOT
 
 from agent.bank.rubric import DIMENSIONS, load_rubric
 from agent.cli.app import main
@@ -38,8 +39,6 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures"
 RUBRICS = FIXTURES / "rubrics"
 SUITE = FIXTURES / "evals" / "llamacpp.yaml"
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

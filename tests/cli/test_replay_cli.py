@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from locations import FIXTURES as ALL_FIXTURES
 
 from agent.bank.rubric import Bank, Dimension
 from agent.cli.app import main
@@ -16,7 +17,7 @@ from agent.grading.scripted import ScriptedBackend
 from agent.replay.cohort import build_cohort
 from agent.replay.regrade import replay
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = ALL_FIXTURES / "transcripts"
 DIMENSION_NAMES = ("definition", "implication", "example", "tradeoff")
 JSONL = FIXTURES / "v1-random-forest.jsonl"
 PLAIN = FIXTURES / "plain-random-forest.txt"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from locations import FIXTURES
 
 from agent import cli
 from agent.bank.rubric import Rubric
@@ -17,7 +18,7 @@ from agent.errors import BackendError
 from agent.evals.metrics import agreement, quadratic_weighted_kappa
 from agent.grading.backend import Assessment, TurnRequest
 
-RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
+RUBRICS = str(FIXTURES / "rubrics")
 
 SENIOR = (
     "A toy is an object for play; my solid, clear and senior definition. "
@@ -74,7 +75,7 @@ def answer_case(
     return {"id": cid, "question": "toy-question", "answer": answer, "expect": expect}
 
 
-GATES = str(Path(__file__).parent / "fixtures" / "gates-lenient.yaml")
+GATES = str(FIXTURES / "gates-lenient.yaml")
 
 
 def run(*args: str) -> tuple[int, str, str]:

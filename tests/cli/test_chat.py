@@ -10,9 +10,11 @@ import io
 import json
 from pathlib import Path
 
+from locations import FIXTURES
+
 from agent.cli.app import main
 
-RUBRICS = str(Path(__file__).parent / "fixtures" / "rubrics")
+RUBRICS = str(FIXTURES / "rubrics")
 
 SENIOR_ALL = (
     "A toy is an object for play; my solid, clear and senior definition.\n"

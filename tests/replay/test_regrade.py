@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from locations import FIXTURES as ALL_FIXTURES
+
 from agent.bank.rubric import DIMENSIONS, Bank, Dimension
 from agent.grading.offline import OfflineBackend
 from agent.grading.scripted import ScriptedBackend
@@ -18,7 +20,7 @@ from agent.session.policy import Outcome
 from agent.session.transcript import TranscriptWriter
 
 D, IMP, E, T = DIMENSIONS
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = ALL_FIXTURES / "transcripts"
 
 
 def record(bank: Bank, path: Path, scores: list[dict[str, int]]) -> None:

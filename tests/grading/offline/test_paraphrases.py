@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from locations import FIXTURES as ALL_FIXTURES
 from pydantic import BaseModel, ConfigDict
 
 from agent.bank.rubric import Bank, Dimension
 from agent.grading.offline.evidence import index_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases"
+FIXTURES = ALL_FIXTURES / "paraphrases"
 
 
 class PointCase(BaseModel):

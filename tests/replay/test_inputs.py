@@ -6,13 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from locations import FIXTURES as ALL_FIXTURES
 
 from agent.bank.rubric import Bank, Dimension
 from agent.errors import InputError
 from agent.replay.inputs import discover, read_conversation
 from agent.replay.regrade import resolve_rubric
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = ALL_FIXTURES / "transcripts"
 JSONL = FIXTURES / "v1-random-forest.jsonl"
 PLAIN = FIXTURES / "plain-random-forest.txt"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
+from locations import FIXTURES as ALL_FIXTURES
 
 from agent.bank.rubric import DIMENSIONS, Bank
 from agent.grading.offline import OfflineBackend
@@ -16,7 +17,7 @@ from agent.replay.model import ReplayReport
 from agent.replay.regrade import replay
 from agent.replay.render import TEMPLATE_FOR, md_inline, md_quote, plain, render, render_template
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = ALL_FIXTURES / "transcripts"
 ATTACK = "<script>alert(1)</script>"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.paths import user_dir
+from agent.resources import user_dir
 
 
 @pytest.fixture

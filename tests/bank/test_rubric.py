@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from locations import FIXTURES
 
 from agent.bank.rubric import load_bank, load_rubric
 from agent.cli.app import main
 from agent.errors import RubricError
 
-TOY = Path(__file__).parent / "fixtures" / "rubrics" / "toy-question.yaml"
+TOY = FIXTURES / "rubrics" / "toy-question.yaml"
 
 
 def write(tmp_path: Path, data: object, name: str = "toy-question.yaml") -> Path:

@@ -6,20 +6,21 @@ import json
 from pathlib import Path
 
 import pytest
+from locations import FIXTURES
 
 from agent.bank.rubric import Rubric
+from agent.errors import TranscriptError
 from agent.grading.scripted import ScriptedBackend
 from agent.session.interview import Interview
 from agent.session.transcript import (
     EndEvent,
     GradeEvent,
     SessionEvent,
-    TranscriptError,
     TranscriptWriter,
     read_transcript,
 )
 
-FROZEN = Path(__file__).parent / "fixtures" / "transcripts"
+FROZEN = FIXTURES / "transcripts"
 
 
 def record(toy: Rubric, path: Path) -> None:
