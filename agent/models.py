@@ -18,9 +18,17 @@ class Frozen(BaseModel):
 
 
 def first_error(exc: ValidationError) -> str:
-    """The first validation error as ``field.path: message`` (``+N more`` when there are)."""
-    errors = exc.errors()
-    loc = ".".join(str(part) for part in errors[0]["loc"]) or "(top level)"
-    msg = str(errors[0]["msg"]).removeprefix("Value error, ")
+    """The first validation error as ``field.path: message`` (``+N more`` when there are).
+
+    An unknown key comes first, whatever pydantic's order: a misspelt ``topcs`` also makes
+    ``topic`` missing, and the typo is the error worth naming.
+    """
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (a misspelling?)"
+    else:
+        msg = str(first["msg"]).removeprefix("Value error, ")
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{loc}: {msg}{more}"

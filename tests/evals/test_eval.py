@@ -12,10 +12,11 @@ import yaml
 from locations import FIXTURES
 
 from agent import cli
-from agent.bank.rubric import Rubric
+from agent.bank.rubric import Dimension, Rubric
 from agent.cli import evaluate as eval_command
 from agent.errors import BackendError
 from agent.evals.metrics import agreement, quadratic_weighted_kappa
+from agent.evals.results import REPORT_VERSION, AnswerVerdict, EvalReport
 from agent.grading.backend import Assessment, TurnRequest
 
 RUBRICS = str(FIXTURES / "rubrics")
@@ -303,3 +304,16 @@ def test_junit_skips_known_failures_and_fails_stale_markers(tmp_path: Path) -> N
     by_id = {c.get("name"): c for c in suite.iter("testcase")}
     assert by_id["known"].find("skipped") is not None
     assert by_id["stale"].find("failure") is not None
+
+
+def test_the_json_report_has_a_format_version_and_typed_cases(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path, [answer_case("a", "A toy is a thing.", ALL0)])
+    report = tmp_path / "r.json"
+    status, _, _ = run(str(suite), "--json", str(report))
+    assert status == 0
+    data = json.loads(report.read_text())
+    assert data["version"] == REPORT_VERSION == 1
+    loaded = EvalReport.model_validate(data)
+    (case,) = loaded.cases
+    assert isinstance(case.got, AnswerVerdict) and case.error is None
+    assert set(case.got.scores) == set(Dimension)

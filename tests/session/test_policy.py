@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agent.bank.rubric import Dimension, Rubric
+from agent.grading.backend import Assessment, TurnRequest
 from agent.grading.scripted import ScriptedBackend
 from agent.session.interview import Interview
-from agent.session.policy import Outcome, PolicyState, candidates, next_probe
+from agent.session.policy import (
+    Outcome,
+    PolicyState,
+    candidates,
+    next_probe,
+    probe_texts,
+    step,
+)
+from agent.session.transcript import TranscriptWriter
 
 D, IMP, E, T = "definition", "implication", "example", "tradeoff"
 
@@ -130,3 +141,56 @@ def test_answer_after_the_end_is_refused(toy: Rubric) -> None:
 def test_max_turns_must_be_positive(toy: Rubric) -> None:
     with pytest.raises(ValueError):
         Interview(toy, ScriptedBackend([]), max_turns=0)
+
+
+def _assessed(toy: Rubric, **given: int) -> Assessment:
+    backend = ScriptedBackend([scores(**given)])
+    return backend.assess(toy, TurnRequest(answer="It is a toy.", asked=toy.question))
+
+
+def test_step_records_the_grade_and_asks_the_lowest_dimension(toy: Rubric) -> None:
+    state = PolicyState()
+    after = step(toy, state, _assessed(toy, d=2, i=1, e=1, t=1), None, max_turns=6)
+    assert state.best[Dimension.DEFINITION] == 2 and state.answers == 1
+    assert after.outcome is None and after.probe is not None
+    assert after.probe.dimension == Dimension.IMPLICATION
+
+
+def test_step_ends_senior_out_of_turns_or_stalled(toy: Rubric) -> None:
+    assert step(toy, PolicyState(), _assessed(toy, d=3, i=3, e=3, t=3), None, 6).outcome == (
+        Outcome.SENIOR
+    )
+    assert step(toy, PolicyState(), _assessed(toy, d=1), None, 1).outcome == Outcome.OUT_OF_TURNS
+    every_probe = [text for d in Dimension for text, _ in probe_texts(toy, d, 0)]
+    every_probe += [text for d in Dimension for text, _ in probe_texts(toy, d, 2)]
+    exhausted = PolicyState(asked=every_probe)
+    assert step(toy, exhausted, _assessed(toy, d=1), None, 6).outcome == Outcome.STALLED
+
+
+def test_a_hypothetical_step_leaves_exhausted_dimensions_open(toy: Rubric) -> None:
+    asked = [text for text, _ in probe_texts(toy, Dimension.DEFINITION, 0)]
+    real, hypothetical = PolicyState(asked=list(asked)), PolicyState(asked=list(asked))
+    assessment = _assessed(toy, d=0, i=1, e=1, t=1)
+    chosen = step(toy, real, assessment, None, 6)
+    proposed = step(toy, hypothetical, assessment, None, 6, hypothetical=True)
+    assert chosen == proposed
+    assert chosen.probe is not None and chosen.probe.dimension == Dimension.IMPLICATION
+    assert Dimension.DEFINITION in real.set_aside
+    assert hypothetical.set_aside == [] and hypothetical.answers == 1
+
+
+def test_the_interview_and_replay_share_the_step(toy: Rubric, tmp_path: Path) -> None:
+    """Both call ``policy.step``: replaying a live session proposes the probes it asked."""
+    from agent.replay.inputs import read_conversation
+    from agent.replay.regrade import regrade
+
+    script = [scores(d=2, i=1), scores(i=2), scores(e=2), scores(t=1)]
+    path = tmp_path / "live.jsonl"
+    live = Interview(toy, ScriptedBackend(script), writer=TranscriptWriter(path))
+    for n in range(len(script)):
+        live.answer(f"answer number {n}")
+    live.quit()
+    report = regrade(read_conversation(str(path)), toy, ScriptedBackend(script), "s1")
+    proposed = [t.probe_now.text if t.probe_now else None for t in report.turns]
+    asked = [t.probe_after.text if t.probe_after else None for t in live.turns]
+    assert proposed == asked and len(asked) == 4 and None not in asked
