@@ -151,6 +151,151 @@ def parse_labels(path: Path) -> dict[str, tuple[tuple[int, int, int, int], str]]
     return out
 
 
+SPLITS = {
+    "tune": ("w01", "w02", "w05", "w07", "w11", "w12"),
+    "dev": ("w03", "w08"),
+    "test": ("w04", "w06", "w09"),
+    "other-language": ("w10",),
+}
+"""Split by writer, drawn at random (seed ``followup-corpus-split-2026-12-04``) before any label
+was read: rules are tuned on ``tune``, checked on ``dev``; nobody reads ``test`` case by case."""
+
+
+def split_of(writer: str) -> str:
+    return next(name for name, writers in SPLITS.items() if writer in writers)
+
+
+Scores = tuple[int, int, int, int]
+
+
+def label_pairs(writers: list[str]) -> dict[str, tuple[Scores, Scores]]:
+    """Both raw labels of every answer of these writers that has two."""
+    out: dict[str, tuple[Scores, Scores]] = {}
+    for w in writers:
+        a_path, b_path = CORPUS / "labels" / f"{w}.A.txt", CORPUS / "labels" / f"{w}.B.txt"
+        if not (a_path.exists() and b_path.exists()):
+            continue
+        a, b = parse_labels(a_path), parse_labels(b_path)
+        answers = {x.id for x in parse_answers(CORPUS / "raw" / f"{w}.txt")}
+        if set(a) != answers or set(b) != answers:
+            print(f"{w}: labels incomplete ({len(a)} and {len(b)} of {len(answers)}); left out")
+            continue
+        out.update({k: (a[k][0], b[k][0]) for k in sorted(answers)})
+    return out
+
+
+def _agreement_rows(pairs: list[tuple[Scores, Scores]]) -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from agent.evals.metrics import agreement
+
+    rows = [f"  {'dimension':<12} {'n':>5} {'exact':>6} {'within1':>8} {'qwk':>6}"]
+    for j, dim in enumerate([*DIMS, "all"]):
+        if dim == "all":
+            xs = [a[k] for a, _ in pairs for k in range(4)]
+            ys = [b[k] for _, b in pairs for k in range(4)]
+        else:
+            xs, ys = [a[j] for a, _ in pairs], [b[j] for _, b in pairs]
+        g = agreement(xs, ys)
+        rows.append(f"  {dim:<12} {g.n:>5} {g.exact:>6.2f} {g.within_one:>8.2f} {g.qwk:>6.2f}")
+    return rows
+
+
+def cmd_agree(args: argparse.Namespace) -> None:
+    """Labeller A against labeller B, per split and dimension; answers that differ by 2+."""
+    writers = sorted({w for ws in SPLITS.values() for w in ws})
+    pairs = label_pairs(writers)
+    for split, members in SPLITS.items():
+        chosen = [v for k, v in pairs.items() if k.split("-")[0] in members]
+        if chosen:
+            print(f"{split} ({', '.join(members)}): {len(chosen)} answers")
+            print("\n".join(_agreement_rows(chosen)))
+    every = list(pairs.values())
+    print(f"all: {len(every)} answers")
+    print("\n".join(_agreement_rows(every)))
+    wide = [k for k, (a, b) in pairs.items() if any(abs(x - y) >= 2 for x, y in zip(a, b))]
+    print(f"answers with a disagreement of 2 or more: {len(wide)}")
+    if args.list:
+        (CORPUS / "adjudicate.txt").write_text("\n".join(wide) + "\n", encoding="utf-8")
+        print(f"listed in {(CORPUS / 'adjudicate.txt').relative_to(ROOT)}")
+
+
+def _probe(scores: Scores) -> str:
+    """The dimension the policy probes after one answer with these scores."""
+    open_dims = [(s, i) for i, s in enumerate(scores) if s < 3]
+    return DIMS[min(open_dims)[1]] if open_dims else "none"
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    """The offline grader against each labeller (pooled), beside labeller against labeller."""
+    sys.path.insert(0, str(ROOT))
+    from agent.bank import Dimension, load_bank
+    from agent.evals.metrics import agreement
+    from agent.grading import TurnRequest
+    from agent.grading.offline import OfflineBackend
+
+    bank = load_bank()
+    backend = OfflineBackend()
+    splits = args.split or [s for s in SPLITS if s != "test"]
+    for split in splits:
+        members = list(SPLITS[split])
+        pairs = label_pairs(members)
+        answers = {a.id: a for w in members for a in parse_answers(CORPUS / "raw" / f"{w}.txt")}
+        graded: dict[str, Scores] = {}
+        for aid in pairs:
+            a = answers[aid]
+            rubric = bank.get(a.question)
+            g = backend.assess(rubric, TurnRequest(answer=a.text, asked=rubric.question)).grade
+            graded[aid] = tuple(g.get(Dimension(d)).score for d in DIMS)  # type: ignore[assignment]
+        print(f"{split}: {len(pairs)} answers (grader vs each labeller, pooled | A vs B)")
+        print(f"  {'dimension':<12} {'exact':>6} {'within1':>8} {'qwk':>6} {'bias':>6} | {'exact':>6} {'qwk':>6}")
+        for j, dim in enumerate([*DIMS, "all"]):
+            idx = range(4) if dim == "all" else [j]
+            gx, lx, ax, bx = [], [], [], []
+            for aid, (a, b) in pairs.items():
+                for k in idx:
+                    gx += [graded[aid][k], graded[aid][k]]
+                    lx += [a[k], b[k]]
+                    ax.append(a[k])
+                    bx.append(b[k])
+            g, h = agreement(lx, gx), agreement(ax, bx)
+            print(f"  {dim:<12} {g.exact:>6.2f} {g.within_one:>8.2f} {g.qwk:>6.2f} {g.bias:>+6.2f} | {h.exact:>6.2f} {h.qwk:>6.2f}")
+        hits = sum((_probe(graded[k]) == _probe(a)) + (_probe(graded[k]) == _probe(b)) for k, (a, b) in pairs.items())
+        human = sum(_probe(a) == _probe(b) for a, b in pairs.values())
+        print(f"  probe target: grader {hits / (2 * len(pairs)):.2f} | A vs B {human / len(pairs):.2f}")
+        if args.dump:
+            out = CORPUS / f"diff-{split}.txt"
+            rows = [f"{k} grader={graded[k]} A={a} B={b}" for k, (a, b) in pairs.items()]
+            out.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+THIRD_GROUPS = {
+    "third-1": ("w01", "w02", "w05"),
+    "third-2": ("w07", "w11", "w12"),
+    "third-3": ("w03", "w08", "w10"),
+    "third-4": ("w04", "w06", "w09"),
+}
+"""Every answer whose two labels differ anywhere goes to a third labeller, blind to both."""
+
+
+def cmd_third(args: argparse.Namespace) -> None:
+    """Files for the third labellers: the answers on which A and B disagree at all."""
+    questions = dict(
+        re.findall(r"^- `([a-z0-9-]+)` \([a-z]+\): (.+)$",
+                   (CORPUS / "briefs" / "QUESTIONS.md").read_text(), flags=re.M)
+    )
+    for name, writers in THIRD_GROUPS.items():
+        pairs = label_pairs(list(writers))
+        answers = {a.id: a for w in writers for a in parse_answers(CORPUS / "raw" / f"{w}.txt")}
+        chosen = [answers[k] for k, (a, b) in pairs.items() if a != b]
+        random.Random(name).shuffle(chosen)
+        out = [f"# Answers to label ({len(chosen)})", ""]
+        for a in chosen:
+            out += [f"### {a.id}", f"question: {a.question}",
+                    f"asked: {questions[a.question]}", "---", a.text, ""]
+        (CORPUS / "tolabel" / f"{name}.txt").write_text("\n".join(out), encoding="utf-8")
+        print(f"{name}: {len(chosen)} answers")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     sub = ap.add_subparsers(required=True)
@@ -164,6 +309,15 @@ def main() -> None:
     p = sub.add_parser("tolabel", help="a shuffled, stripped file for labellers")
     p.add_argument("raw")
     p.set_defaults(func=cmd_tolabel)
+    p = sub.add_parser("agree", help="agreement between the two labellers")
+    p.add_argument("--list", action="store_true", help="write adjudicate.txt")
+    p.set_defaults(func=cmd_agree)
+    p = sub.add_parser("score", help="the offline grader against the labels")
+    p.add_argument("--split", action="append", choices=list(SPLITS))
+    p.add_argument("--dump", action="store_true", help="write diff-<split>.txt (not for test)")
+    p.set_defaults(func=cmd_score)
+    p = sub.add_parser("third", help="files for the third labellers")
+    p.set_defaults(func=cmd_third)
     args = ap.parse_args()
     args.func(args)
 
