@@ -212,7 +212,9 @@ def cmd_agree(args: argparse.Namespace) -> None:
     every = list(pairs.values())
     print(f"all: {len(every)} answers")
     print("\n".join(_agreement_rows(every)))
-    wide = [k for k, (a, b) in pairs.items() if any(abs(x - y) >= 2 for x, y in zip(a, b))]
+    wide = [
+        k for k, (a, b) in pairs.items() if any(abs(x - y) >= 2 for x, y in zip(a, b, strict=True))
+    ]
     print(f"answers with a disagreement of 2 or more: {len(wide)}")
     if args.list:
         (CORPUS / "adjudicate.txt").write_text("\n".join(wide) + "\n", encoding="utf-8")
@@ -247,7 +249,8 @@ def cmd_score(args: argparse.Namespace) -> None:
             g = backend.assess(rubric, TurnRequest(answer=a.text, asked=rubric.question)).grade
             graded[aid] = tuple(g.get(Dimension(d)).score for d in DIMS)  # type: ignore[assignment]
         print(f"{split}: {len(pairs)} answers (grader vs each labeller, pooled | A vs B)")
-        print(f"  {'dimension':<12} {'exact':>6} {'within1':>8} {'qwk':>6} {'bias':>6} | {'exact':>6} {'qwk':>6}")
+        head = f"{'exact':>6} {'within1':>8} {'qwk':>6} {'bias':>6} | {'exact':>6} {'qwk':>6}"
+        print(f"  {'dimension':<12} {head}")
         for j, dim in enumerate([*DIMS, "all"]):
             idx = range(4) if dim == "all" else [j]
             gx, lx, ax, bx = [], [], [], []
@@ -258,10 +261,15 @@ def cmd_score(args: argparse.Namespace) -> None:
                     ax.append(a[k])
                     bx.append(b[k])
             g, h = agreement(lx, gx), agreement(ax, bx)
-            print(f"  {dim:<12} {g.exact:>6.2f} {g.within_one:>8.2f} {g.qwk:>6.2f} {g.bias:>+6.2f} | {h.exact:>6.2f} {h.qwk:>6.2f}")
-        hits = sum((_probe(graded[k]) == _probe(a)) + (_probe(graded[k]) == _probe(b)) for k, (a, b) in pairs.items())
+            ours = f"{g.exact:>6.2f} {g.within_one:>8.2f} {g.qwk:>6.2f} {g.bias:>+6.2f}"
+            print(f"  {dim:<12} {ours} | {h.exact:>6.2f} {h.qwk:>6.2f}")
+        hits = sum(
+            (_probe(graded[k]) == _probe(a)) + (_probe(graded[k]) == _probe(b))
+            for k, (a, b) in pairs.items()
+        )
         human = sum(_probe(a) == _probe(b) for a, b in pairs.values())
-        print(f"  probe target: grader {hits / (2 * len(pairs)):.2f} | A vs B {human / len(pairs):.2f}")
+        n = max(len(pairs), 1)
+        print(f"  probe target: grader {hits / (2 * n):.2f} | A vs B {human / n:.2f}")
         if args.dump:
             out = CORPUS / f"diff-{split}.txt"
             rows = [f"{k} grader={graded[k]} A={a} B={b}" for k, (a, b) in pairs.items()]
@@ -280,8 +288,11 @@ THIRD_GROUPS = {
 def cmd_third(args: argparse.Namespace) -> None:
     """Files for the third labellers: the answers on which A and B disagree at all."""
     questions = dict(
-        re.findall(r"^- `([a-z0-9-]+)` \([a-z]+\): (.+)$",
-                   (CORPUS / "briefs" / "QUESTIONS.md").read_text(), flags=re.M)
+        re.findall(
+            r"^- `([a-z0-9-]+)` \([a-z]+\): (.+)$",
+            (CORPUS / "briefs" / "QUESTIONS.md").read_text(),
+            flags=re.M,
+        )
     )
     for name, writers in THIRD_GROUPS.items():
         pairs = label_pairs(list(writers))
@@ -290,8 +301,14 @@ def cmd_third(args: argparse.Namespace) -> None:
         random.Random(name).shuffle(chosen)
         out = [f"# Answers to label ({len(chosen)})", ""]
         for a in chosen:
-            out += [f"### {a.id}", f"question: {a.question}",
-                    f"asked: {questions[a.question]}", "---", a.text, ""]
+            out += [
+                f"### {a.id}",
+                f"question: {a.question}",
+                f"asked: {questions[a.question]}",
+                "---",
+                a.text,
+                "",
+            ]
         (CORPUS / "tolabel" / f"{name}.txt").write_text("\n".join(out), encoding="utf-8")
         print(f"{name}: {len(chosen)} answers")
 

@@ -67,6 +67,11 @@ class Assessment(Frozen):
     """A backend's verdict on one answer."""
 
     grade: Grade
+    """This answer on its own."""
+    conversation: Grade | None = None
+    """The whole conversation so far (every answer, this one included) graded as one: a point
+    begun in one answer and completed in a later one counts. None when the backend grades
+    answers only one at a time (the policy then keeps each dimension's best per-answer score)."""
     probe: SuggestedProbe | None = None
     fallback: bool = False
     """The configured backend failed and the answer was graded offline instead."""

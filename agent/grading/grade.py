@@ -18,6 +18,9 @@ class DimensionGrade(Frozen):
     score: Score
     evidence: list[str] = Field(default_factory=list)
     reason: str
+    points: list[str] = Field(default_factory=list)
+    """Ids of the rubric points this grade rests on (the offline grader names them; a model
+    backend leaves this empty)."""
 
     @model_validator(mode="after")
     def _evidence_backs_score(self) -> DimensionGrade:

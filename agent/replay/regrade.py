@@ -150,6 +150,7 @@ def regrade(
     state = PolicyState()
     history: list[Exchange] = []
     grades: list[Grade] = []
+    whole: list[Grade | None] = []
     turns: list[TurnReport] = []
     max_turns = _max_turns(convo)
     answered: Dimension | None = None  # what the line being answered targets (None: question)
@@ -158,12 +159,13 @@ def regrade(
         assessment = backend.assess(rubric, request)
         after = step(rubric, state, assessment, answered, max_turns, hypothetical=True)
         grades.append(assessment.grade)
+        whole.append(assessment.conversation)
         probes = _mark_asked(rubric, state, turn)
         turns.append(_turn_report(n, turn, answered, assessment, after, probes, state))
         history.append(Exchange(asked=turn.asked, answer=turn.answer))
         if probes:
             answered = probes[-1].dimension
-    return _session_report(convo, rubric, session_id, state, grades, turns)
+    return _session_report(convo, rubric, session_id, state, (grades, whole), turns)
 
 
 def _session_report(
@@ -171,11 +173,12 @@ def _session_report(
     rubric: Rubric,
     session_id: str,
     state: PolicyState,
-    grades: list[Grade],
+    graded: tuple[list[Grade], list[Grade | None]],
     turns: list[TurnReport],
 ) -> SessionReport:
     final = turns[-1].would_end if turns else None
-    summary = summarize_grades(rubric, grades, state.best, final or Outcome.QUIT)
+    grades, whole = graded
+    summary = summarize_grades(rubric, grades, state.best, final or Outcome.QUIT, whole)
     practise = [
         p for p in rubric.senior_probes if p.text not in state.asked and state.best[p.dimension] < 3
     ]

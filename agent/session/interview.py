@@ -120,6 +120,7 @@ class Interview:
             GradeEvent(
                 turn=turn_no,
                 grade=assessment.grade,
+                conversation=assessment.conversation,
                 fallback=assessment.fallback,
                 notes=assessment.notes,
                 usage=assessment.usage,

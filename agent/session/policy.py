@@ -2,7 +2,9 @@
 
 The rules, all deterministic:
 
-* The conversation's score on a dimension is its best score in any turn so far.
+* The conversation's score on a dimension is the score of the whole conversation so far (the
+  backend grades every answer together, so a point completed in a later answer counts), and
+  never less than the dimension's best score in any single answer.
 * The next probe targets the lowest dimension; ties go definition, implication, example, tradeoff.
 * A dimension probed twice in a row without its score rising is set aside.
 * No probe text is asked twice in a session.
@@ -63,17 +65,21 @@ class PolicyState(Strict):
     flat_probes: int = 0
     """How many probes in a row have targeted ``last_target`` without raising it."""
 
-    def record(self, grade: Grade, probed: Dimension | None) -> None:
+    def record(
+        self, grade: Grade, probed: Dimension | None, conversation: Grade | None = None
+    ) -> None:
         """Fold one graded answer into the state.
 
         Args:
             grade: the answer's grade.
             probed: the dimension the answered probe targeted (None for the opening question).
+            conversation: the grade of the whole conversation so far, when the backend gives one.
         """
         self.answers += 1
         before = dict(self.best)
-        for dim, score in grade.scores().items():
-            self.best[dim] = max(self.best[dim], score)
+        for graded in (grade, conversation):
+            for dim, score in (graded.scores() if graded else {}).items():
+                self.best[dim] = max(self.best[dim], score)
         if probed is None:
             return
         rose = self.best[probed] > before[probed]
@@ -200,7 +206,7 @@ def step(
             the transcript goes on as it was): the choice is made on a copy of the state, so
             dimensions it would set aside stay open in ``state``.
     """
-    state.record(assessment.grade, probed)
+    state.record(assessment.grade, probed, assessment.conversation)
     chooser = state.model_copy(deep=True) if hypothetical else state
     outcome = outcome_after_answer(chooser, max_turns)
     if outcome is not None:

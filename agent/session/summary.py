@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Rubric
 from agent.grading.grade import DimensionGrade, Grade
 from agent.models import Strict
 from agent.session.interview import Interview
@@ -39,27 +39,74 @@ class Summary(Strict):
     reference_answer: str
 
 
-def _best_turn(grades: Sequence[Grade], dim: Dimension) -> tuple[int | None, DimensionGrade | None]:
-    best: tuple[int | None, DimensionGrade | None] = (None, None)
-    for n, grade in enumerate((g.get(dim) for g in grades), start=1):
-        if best[1] is None or grade.score > best[1].score:
-            best = (n, grade)
+def _best_turn(
+    grades: Sequence[Grade], conversation: Sequence[Grade | None], dim: Dimension
+) -> tuple[int | None, DimensionGrade | None]:
+    """The turn where the dimension's best score was reached, and the grade that shows it.
+
+    The conversation grade of a turn (every answer up to it, graded together) wins a tie with
+    that turn's own grade: its evidence is the whole of what was said.
+    """
+    turn: int | None = None
+    shown: DimensionGrade | None = None
+    for n, own in enumerate(grades, start=1):
+        mine = own.get(dim)
+        if shown is None or mine.score > shown.score:
+            turn, shown = n, mine
+        whole = conversation[n - 1] if n - 1 < len(conversation) else None
+        wide = whole.get(dim) if whole is not None else None
+        if wide is not None and wide.score >= shown.score:
+            # Same score, later and wider: the turn where the score was first reached stays.
+            turn = turn if wide.score == shown.score else n
+            shown = wide
+    best = (turn, shown)
     return best
 
 
+MAX_MISSING = 2
+
+
+def _missing(spec: DimensionRubric, score: int, grade: DimensionGrade | None) -> str | None:
+    """What the next level still needs, never a point the conversation already made.
+
+    With the offline grader's point ids: the rubric points of the next level not yet said. A
+    grade without point ids (a model's, or a story-based example) gets the level's wording.
+    """
+    if score >= 3:
+        return None
+    level = 2 if score < 2 else 3
+    made = set(grade.points) if grade is not None else set()
+    if not made:
+        return spec.level2 if level == 2 else spec.level3
+    unsaid = [p.says for p in spec.points if p.level == level and p.id not in made]
+    if not unsaid:
+        return f"one more point at this level beyond the {len(made)} made"
+    return " Or: ".join(unsaid[:MAX_MISSING])
+
+
 def summarize_grades(
-    rubric: Rubric, grades: Sequence[Grade], best: Mapping[Dimension, int], outcome: Outcome
+    rubric: Rubric,
+    grades: Sequence[Grade],
+    best: Mapping[Dimension, int],
+    outcome: Outcome,
+    conversation: Sequence[Grade | None] = (),
 ) -> Summary:
-    """Summarise a conversation from its per-turn grades and the policy's best scores.
+    """Summarise a conversation from its grades and the policy's best scores.
+
+    Args:
+        grades: each answer's own grade, in turn order.
+        best: the policy's conversation-level score per dimension.
+        outcome: how the conversation ended.
+        conversation: per turn, the grade of the conversation up to it (None where the backend
+            gave none), so what was said across turns is credited and never listed as missing.
 
     ``followup replay`` builds its end-of-report summary here too, from re-graded turns.
     """
     dims: list[DimensionSummary] = []
     for dim in DIMENSIONS:
-        turn, grade = _best_turn(grades, dim)
+        turn, grade = _best_turn(grades, conversation, dim)
         score = best[dim]
-        spec = rubric.dimension(dim)
-        missing = None if score >= 3 else (spec.level2 if score < 2 else spec.level3)
+        missing = _missing(rubric.dimension(dim), score, grade)
         dims.append(
             DimensionSummary(
                 dimension=dim,
@@ -90,4 +137,5 @@ def summarize(interview: Interview) -> Summary:
         [turn.assessment.grade for turn in interview.turns],
         interview.state.best,
         interview.outcome or Outcome.QUIT,
+        [turn.assessment.conversation for turn in interview.turns],
     )

@@ -25,7 +25,9 @@ from agent.resources import user_dir
 from agent.session.policy import Outcome, ProbeSource
 from agent.text import decode_utf8
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 added ``conversation`` to grade events (the conversation graded as a whole); version 1
+files, which lack it, still load."""
 
 
 def now() -> str:
@@ -61,6 +63,8 @@ class GradeEvent(_Event):
     type: Literal["grade"] = "grade"
     turn: int
     grade: Grade
+    conversation: Grade | None = None
+    """The whole conversation up to this turn, graded as one (absent in version 1 files)."""
     fallback: bool = False
     """True when the configured backend failed and this turn was graded offline."""
     notes: list[str] = Field(default_factory=list)

@@ -99,10 +99,24 @@ def test_frozen_version_1_still_loads() -> None:
 
 
 def test_a_newer_format_is_named_before_its_new_fields_fail(tmp_path: Path) -> None:
-    path = tmp_path / "v2.jsonl"
+    path = tmp_path / "v3.jsonl"
     path.write_text(
-        '{"type": "session", "version": 2, "question_id": "x", "grader": "offline", '
+        '{"type": "session", "version": 3, "question_id": "x", "grader": "offline", '
         '"max_turns": 6, "candidate": "new field"}\n{"type": "note", "text": "new event"}\n'
     )
-    with pytest.raises(TranscriptError, match=r"v2.jsonl:1: format version 2 is newer"):
+    with pytest.raises(TranscriptError, match=r"v3.jsonl:1: format version 3 is newer"):
         read_transcript(path)
+
+
+def test_a_frozen_version_2_transcript_still_loads_with_its_conversation_grades() -> None:
+    events, warnings = read_transcript(FROZEN / "v2-bias-variance.jsonl")
+    assert warnings == []
+    assert isinstance(events[0], SessionEvent) and events[0].version == 2
+    grades = [e for e in events if isinstance(e, GradeEvent)]
+    assert len(grades) >= 2 and all(g.conversation is not None for g in grades)
+
+
+def test_version_1_grade_events_have_no_conversation_grade() -> None:
+    events, _ = read_transcript(FROZEN / "v1-random-forest.jsonl")
+    grades = [e for e in events if isinstance(e, GradeEvent)]
+    assert grades and all(g.conversation is None for g in grades)

@@ -32,6 +32,7 @@ from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.offline import signals
 from agent.grading.offline.evidence import Hit, SentenceIndex
 from agent.grading.offline.sentences import (
+    MAX_GRADED_CHARS,
     Sentence,
     clean,
     hedge_count,
@@ -62,10 +63,15 @@ class _Answer:
     hedges: int
     follow_up: bool
     notes: list[str] = field(default_factory=list)
+    breaks: frozenset[int] = frozenset()
+    """Indices of the sentences that open a later answer of the conversation: a story from one
+    answer never runs on into the next."""
 
 
-def _prepare(rubric: Rubric, answer: str, follow_up: bool = False) -> _Answer:
-    text, truncated = clean(answer)
+def _prepare(
+    rubric: Rubric, answer: str, follow_up: bool = False, cap: int = MAX_GRADED_CHARS
+) -> _Answer:
+    text, truncated = clean(answer, cap)
     notes: list[str] = []
     if truncated:
         notes.append(f"answer is {len(answer):,} characters; graded the first {len(text):,}")
@@ -130,23 +136,43 @@ def _point_hits(
     return _PointHits(solid, hedged)
 
 
-def _from_points(
-    dim: DimensionRubric, hits: _PointHits, which: Dimension
-) -> tuple[int, list[Hit], str] | None:
+@dataclass(frozen=True)
+class _Scored:
+    """A score from the rubric's points: the hits it rests on and the ids of those points."""
+
+    score: int
+    hits: list[Hit]
+    reason: str
+    points: list[str]
+
+
+def _from_points(dim: DimensionRubric, hits: _PointHits, which: Dimension) -> _Scored | None:
     """Score from the rubric's points alone; None when no point was made at all."""
     made = len(hits.solid)
     senior_points, extra, at_least = SENIOR_RULE[which]
+    solid = [h for _, h in hits.solid]
+    ids = [p.id for p, _ in hits.solid]
     if made >= max(dim.need + extra, at_least) and len(hits.senior) >= senior_points:
         said = "; ".join(p.says for p, _ in hits.senior[:1])
-        return 3, [h for _, h in hits.solid], f"senior point made: {said}"
+        return _Scored(3, solid, f"senior point made: {said}", ids)
     if made >= dim.need:
         said = "; ".join(p.says for p, _ in hits.solid[:2])
-        return 2, [h for _, h in hits.solid], f"makes the point: {said}"
+        return _Scored(2, solid, f"makes the point: {said}", ids)
     if made or hits.hedged:
         all_hits = hits.solid + hits.hedged
         why = "hedged" if hits.hedged and not hits.solid else f"needs {dim.need} points"
-        return 1, [h for _, h in all_hits], f"partial ({why}): {all_hits[0][0].says}"
+        reason = f"partial ({why}): {all_hits[0][0].says}"
+        return _Scored(1, [h for _, h in all_hits], reason, [p.id for p, _ in all_hits])
     return None
+
+
+def _graded(scored: _Scored) -> DimensionGrade:
+    return DimensionGrade(
+        score=scored.score,
+        evidence=_spans(scored.hits),
+        reason=scored.reason,
+        points=scored.points,
+    )
 
 
 _QUESTION = re.compile(
@@ -184,8 +210,7 @@ def _grade_conceptual(
         within = [x.index for x in answer.sentences if x.index not in told]
     scored = _from_points(spec, _point_hits(spec, answer.index, answer.hedges, within), dim)
     if scored is not None:
-        score, hits, reason = scored
-        return DimensionGrade(score=score, evidence=_spans(hits), reason=reason)
+        return _graded(scored)
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
     candidates = [s for s in answer.on_topic if s.text not in taken and not _asks(s.text)]
     attempt = _first(candidates, cue)
@@ -224,7 +249,7 @@ def _stories(answer: _Answer) -> list[_Story]:
             continue
         block = [s]
         for nxt in usable[i + 1 : i + 1 + STORY_SPAN]:
-            if nxt.index - block[-1].index > 2:
+            if nxt.index - block[-1].index > 2 or nxt.index in answer.breaks:
                 break
             block.append(nxt)
         stories.append(_Story(tuple(block), real))
@@ -298,12 +323,13 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     if scored is not None:
         # Example points made outside any story: an illustration, not a case. Thin (1) when
         # it carries its own specifics (a domain and a number), else nothing.
-        _, hit_list, why = scored
-        spans = _spans(hit_list)
+        spans = _spans(scored.hits)
         text = " ".join(spans)
         rich = bool(signals.DOMAIN.search(text) and signals.NUMBER.search(text))
         if rich:
-            return DimensionGrade(score=1, evidence=spans, reason=f"in passing: {why}")
+            return DimensionGrade(
+                score=1, evidence=spans, reason=f"in passing: {scored.reason}", points=scored.points
+            )
     return DimensionGrade(score=0, reason=f"no concrete case; a 2 needs: {spec.level2}")
 
 
@@ -311,9 +337,8 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     spec = rubric.dimension(Dimension.TRADEOFF)
     hits = _point_hits(spec, answer.index, answer.hedges)
     scored = _from_points(spec, hits, Dimension.TRADEOFF)
-    if scored is not None and scored[0] >= 2:
-        score, hit_list, reason = scored
-        if score == 2:
+    if scored is not None and scored.score >= 2:
+        if scored.score == 2:
             tied = [
                 h
                 for _, h in hits.solid
@@ -325,10 +350,11 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
             if tied and len(hits.solid) >= spec.need + 1:
                 return DimensionGrade(
                     score=3,
-                    evidence=_spans(hit_list),
-                    reason=f"{reason}; tied to a decision and its condition",
+                    evidence=_spans(scored.hits),
+                    reason=f"{scored.reason}; tied to a decision and its condition",
+                    points=scored.points,
                 )
-        return DimensionGrade(score=score, evidence=_spans(hit_list), reason=reason)
+        return _graded(scored)
     generic = [
         s
         for s in answer.on_topic
@@ -345,8 +371,7 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
             reason=f"names a cost and when it applies; a 3 needs: {spec.level3}",
         )
     if scored is not None:
-        score, hit_list, reason = scored
-        return DimensionGrade(score=score, evidence=_spans(hit_list), reason=reason)
+        return _graded(scored)
     near = answer.sentences if answer.on_topic else []
     gesture = generic[:1] or [s for s in near if signals.TRADEOFF_GESTURE.search(s.text)][:1]
     if gesture:
@@ -390,7 +415,26 @@ class OfflineGrader:
             follow_up: the answer replies to a probe, so it is taken to be on the question's
                 topic even where it does not name it.
         """
-        prepared = _prepare(rubric, answer, follow_up)
+        return self._grade(rubric, _prepare(rubric, answer, follow_up))
+
+    def grade_conversation(self, rubric: Rubric, answers: Sequence[str]) -> Grade:
+        """Grade every answer of a conversation together, as one.
+
+        A point made anywhere counts, and so does a claim split over the end of one answer and
+        the start of the next; a story stays inside the answer that tells it.
+        """
+        joined = ""
+        starts: list[int] = []
+        for text in answers:
+            joined += "\n\n" if joined else ""
+            starts.append(len(joined))
+            joined += clean(text)[0]  # each answer capped on its own, so none is lost
+        prepared = _prepare(rubric, joined, follow_up=len(answers) > 1, cap=len(joined))
+        firsts = (next((s.index for s in prepared.sentences if s.start >= a), -1) for a in starts)
+        prepared.breaks = frozenset(firsts) - {-1}
+        return self._grade(rubric, prepared)
+
+    def _grade(self, rubric: Rubric, prepared: _Answer) -> Grade:
         if not prepared.sentences:
             return Grade.empty(self.name, "no sentence to grade").model_copy(
                 update={"notes": prepared.notes}
@@ -419,4 +463,7 @@ class OfflineBackend:
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
         grade = self._grader.grade(rubric, request.answer, follow_up=request.follow_up)
-        return Assessment(grade=grade)
+        if not request.history:
+            return Assessment(grade=grade, conversation=grade)
+        said = [*(e.answer for e in request.history), request.answer]
+        return Assessment(grade=grade, conversation=self._grader.grade_conversation(rubric, said))

@@ -58,15 +58,15 @@ class Sentence:
         return _WORD.findall(self.text)
 
 
-def clean(answer: str) -> tuple[str, bool]:
+def clean(answer: str, cap: int = MAX_GRADED_CHARS) -> tuple[str, bool]:
     """Replace control characters with spaces and cap the length.
 
     Returns:
         The cleaned text and whether it was truncated.
     """
     text = CONTROL.sub(" ", answer.replace("\r\n", "\n").replace("\r", "\n"))
-    if len(text) > MAX_GRADED_CHARS:
-        return text[:MAX_GRADED_CHARS], True
+    if len(text) > cap:
+        return text[:cap], True
     return text, False
 
 
