@@ -20,7 +20,8 @@ def write_junit(report: EvalReport, path: Path) -> None:
         cases = [c for c in report.cases if c.suite == name]
         skipped = sum(1 for c in cases if c.known_failure and not c.passed and not c.unscored)
         failures = sum(1 for c in cases if not c.unscored and c.passed == bool(c.known_failure))
-        errors = sum(1 for c in cases if c.unscored)
+        errors = sum(1 for c in cases if c.unscored and not c.ungraded)
+        skipped += sum(1 for c in cases if c.ungraded)
         suite_el = ET.SubElement(
             root,
             "testsuite",
@@ -32,7 +33,9 @@ def write_junit(report: EvalReport, path: Path) -> None:
         )
         for c in cases:
             el = ET.SubElement(suite_el, "testcase", classname=f"{name}.{c.question}", name=c.id)
-            if c.unscored:
+            if c.ungraded:
+                ET.SubElement(el, "skipped", message=f"not graded: {c.error}")
+            elif c.unscored:
                 ET.SubElement(el, "error", message="unscored").text = str(c.error)
             elif c.known_failure and not c.passed:
                 ET.SubElement(el, "skipped", message=f"known failure: {c.known_failure}")

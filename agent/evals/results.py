@@ -57,6 +57,9 @@ class CaseResult(Strict):
     got: Got
     passed: bool
     unscored: bool = False
+    ungraded: bool = False
+    """Unscored by design: the backend cannot grade such an answer (another language for the
+    offline grader). Reported, but not a failure of the run."""
     known_failure: str | None = None
     differences: list[str] = Field(default_factory=list)
     usage: Usage | None = None
@@ -82,6 +85,9 @@ class Metrics(Strict):
     qwk: float
     probe_accuracy: float
     unscored: int
+    """Cases the backend failed to grade (what the ``max_unscored`` gate limits)."""
+    ungraded: int = 0
+    """Cases the backend cannot grade by design (reported with the reason, never as zeros)."""
     unscored_answers: int = 0
     per_dimension: dict[str, DimensionMetrics]
     dialogues: int

@@ -47,6 +47,11 @@ def _answer_case(case: AnswerCase, suite: str, bank: Bank, backend: Backend) -> 
             **base, expected=expected, got=Unscored(error=str(exc)), passed=False, unscored=True
         )
     usage = assessment.usage
+    if assessment.ungraded:
+        got_err = Unscored(error=assessment.ungraded)
+        return CaseResult(
+            **base, expected=expected, got=got_err, passed=False, unscored=True, ungraded=True
+        )
     if assessment.fallback:
         got_err = Unscored(error=FALLBACK_UNSCORED)
         return CaseResult(

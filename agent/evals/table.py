@@ -22,7 +22,8 @@ def render_table(report: EvalReport) -> str:
     lines.append("")
     lines.append(
         f"answers {m.answers}  probe accuracy {m.probe_accuracy:.2f}  unscored {m.unscored}  "
-        f"dialogues {m.dialogues_passed}/{m.dialogues} passed"
+        + (f"not graded {m.ungraded} (the grader cannot read them)  " if m.ungraded else "")
+        + f"dialogues {m.dialogues_passed}/{m.dialogues} passed"
         + (f" ({m.dialogues_known_failures} known failures)" if m.dialogues_known_failures else "")
     )
     if m.usage is not None:

@@ -75,6 +75,9 @@ class Assessment(Frozen):
     probe: SuggestedProbe | None = None
     fallback: bool = False
     """The configured backend failed and the answer was graded offline instead."""
+    ungraded: str | None = None
+    """Why this backend could not grade the answer at all (e.g. the offline grader reads
+    English only); its zeros are then no judgement, and eval reports the case unscored."""
     notes: list[str] = Field(default_factory=list)
     usage: Usage | None = None
     """Model usage for this turn (None for backends that call no model)."""

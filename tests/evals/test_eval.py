@@ -317,3 +317,17 @@ def test_the_json_report_has_a_format_version_and_typed_cases(tmp_path: Path) ->
     (case,) = loaded.cases
     assert isinstance(case.got, AnswerVerdict) and case.error is None
     assert set(case.got.scores) == set(Dimension)
+
+
+def test_another_language_is_reported_not_graded_never_as_zeros(tmp_path: Path) -> None:
+    spanish = "Un juguete es una cosa con la que juegan los niños, y por eso es importante."
+    suite = write_suite(
+        tmp_path, [answer_case("es", spanish, ALL0), answer_case("en", "A toy.", ALL0)]
+    )
+    report = tmp_path / "r.json"
+    status, out, _ = run(str(suite), "--json", str(report))
+    assert status == 0 and "not graded 1" in out
+    data = json.loads(report.read_text())
+    assert data["metrics"]["unscored"] == 0 and data["metrics"]["ungraded"] == 1
+    (es,) = [c for c in data["cases"] if c["id"] == "es"]
+    assert es["unscored"] and es["ungraded"] and "reads English only" in es["got"]["error"]

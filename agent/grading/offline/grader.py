@@ -31,6 +31,7 @@ from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.offline import signals
 from agent.grading.offline.evidence import Hit, SentenceIndex
+from agent.grading.offline.language import ENGLISH_ONLY, reads_as_english
 from agent.grading.offline.sentences import (
     MAX_GRADED_CHARS,
     Sentence,
@@ -415,6 +416,10 @@ class OfflineGrader:
             follow_up: the answer replies to a probe, so it is taken to be on the question's
                 topic even where it does not name it.
         """
+        if not reads_as_english(answer):
+            return Grade.empty(self.name, "not graded: not English").model_copy(
+                update={"notes": [ENGLISH_ONLY]}
+            )
         return self._grade(rubric, _prepare(rubric, answer, follow_up))
 
     def grade_conversation(self, rubric: Rubric, answers: Sequence[str]) -> Grade:
@@ -425,7 +430,7 @@ class OfflineGrader:
         """
         joined = ""
         starts: list[int] = []
-        for text in answers:
+        for text in (a for a in answers if reads_as_english(a)):
             joined += "\n\n" if joined else ""
             starts.append(len(joined))
             joined += clean(text)[0]  # each answer capped on its own, so none is lost
@@ -463,6 +468,8 @@ class OfflineBackend:
 
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
         grade = self._grader.grade(rubric, request.answer, follow_up=request.follow_up)
+        if not reads_as_english(request.answer):
+            return Assessment(grade=grade, ungraded=ENGLISH_ONLY, notes=[ENGLISH_ONLY])
         if not request.history:
             return Assessment(grade=grade, conversation=grade)
         said = [*(e.answer for e in request.history), request.answer]
