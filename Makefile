@@ -30,6 +30,7 @@ unit: install
 
 evals: install
 	$(BIN)/followup eval evals
+	$(BIN)/followup eval evals/corpus
 
 test: lint typecheck unit evals
 

@@ -33,12 +33,16 @@ DONT_KNOW = "I don't know."
 class AnswerExpect(Frozen):
     scores: dict[Dimension, Label]
     probe: Dimension | Literal["none"] | None = None
+    labels: dict[str, dict[Dimension, Label]] = Field(default_factory=dict)
+    """Every raw label behind ``scores``, by labeller (optional): eval then also reports the
+    grader against each labeller and the labellers against each other (the ceiling)."""
 
     @model_validator(mode="after")
     def _all_four(self) -> AnswerExpect:
-        missing = [d.value for d in DIMENSIONS if d not in self.scores]
-        if missing:
-            raise ValueError(f"scores needs all four dimensions; missing {missing}")
+        for name, given in [("scores", self.scores), *self.labels.items()]:
+            missing = [d.value for d in DIMENSIONS if d not in given]
+            if missing:
+                raise ValueError(f"{name} needs all four dimensions; missing {missing}")
         return self
 
     def expected_probe(self) -> str:
@@ -142,12 +146,28 @@ def load_suite(path: Path, bank: Bank) -> Suite:
     return Suite(suite=name, path=path, cases=cases)
 
 
+def _own_suite_sets(root: Path) -> list[Path]:
+    """Folders below ``root`` with a gates.yaml of their own: suite sets run on their own."""
+    return [g.parent for g in root.rglob("gates.yaml") if g.parent != root]
+
+
 def collect_files(paths: list[Path]) -> list[Path]:
-    """Case files named directly, or every ``*.yaml`` under a directory (recursively)."""
+    """Case files named directly, or every ``*.yaml`` under a directory (recursively).
+
+    A folder below a directory given that has its own ``gates.yaml`` is a suite set with its
+    own gates: it is skipped there and run by naming it (``followup eval evals/corpus``).
+    """
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*.yaml") if f.name != "gates.yaml"))
+            apart = _own_suite_sets(p)
+            files.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*.yaml")
+                    if f.name != "gates.yaml" and not any(s in f.parents for s in apart)
+                )
+            )
         elif p.exists():
             files.append(p)
         else:

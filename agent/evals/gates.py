@@ -12,6 +12,16 @@ from agent.models import first_error
 from agent.yamlfile import read_yaml
 
 
+class SuiteGates(BaseModel):
+    """Agreement thresholds for one suite of the run (e.g. the held-out test writers)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    min_exact: float = Field(0.0, ge=0, le=1)
+    min_within_one: float = Field(0.0, ge=0, le=1)
+    min_qwk: float = Field(-1.0, ge=-1, le=1)
+    min_probe_accuracy: float = Field(0.0, ge=0, le=1)
+
+
 class Gates(BaseModel):
     """The thresholds a run must meet. Defaults live in ``evals/gates.yaml``."""
 
@@ -21,6 +31,8 @@ class Gates(BaseModel):
     min_qwk: float = Field(0.0, ge=-1, le=1)
     min_probe_accuracy: float = Field(0.5, ge=0, le=1)
     max_unscored: int = Field(0, ge=0)
+    suites: dict[str, SuiteGates] = Field(default_factory=dict)
+    """Gates of named suites, checked on that suite's own metrics as well."""
 
 
 def load_gates(path: Path, overrides: dict[str, float | int] | None = None) -> Gates:
@@ -43,18 +55,33 @@ def validate_gates(values: dict[str, object], where: str) -> Gates:
         raise CaseFileError(f"{where}: {first_error(exc)}") from exc
 
 
-def check_gates(metrics: Metrics, gates: Gates) -> list[GateCheck]:
+def _agreement_checks(metrics: Metrics, gates: Gates | SuiteGates, prefix: str) -> list[GateCheck]:
+    if metrics.answers <= metrics.unscored_answers:
+        return []  # a suite of dialogues only: agreement on answers does not apply
     checks = [
         ("exact", metrics.exact, gates.min_exact),
         ("within_one", metrics.within_one, gates.min_within_one),
         ("qwk", metrics.qwk, gates.min_qwk),
         ("probe_accuracy", metrics.probe_accuracy, gates.min_probe_accuracy),
     ]
-    out = (
-        [GateCheck(name=n, value=v, threshold=t, passed=v >= t) for n, v, t in checks]
-        if metrics.answers > metrics.unscored_answers
-        else []  # a suite of dialogues only: agreement on answers does not apply
-    )
+    return [
+        GateCheck(name=f"{prefix}{n}", value=v, threshold=t, passed=v >= t) for n, v, t in checks
+    ]
+
+
+def check_gates(
+    metrics: Metrics, gates: Gates, per_suite: dict[str, Metrics] | None = None
+) -> list[GateCheck]:
+    """Every gate against the run's metrics, and each named suite's gates against its own.
+
+    Raises:
+        CaseFileError: a suite named in the gates is not in the run.
+    """
+    out = _agreement_checks(metrics, gates, "")
+    for name, suite_gates in gates.suites.items():
+        if per_suite is None or name not in per_suite:
+            raise CaseFileError(f"gates name suite {name!r}, which is not in this run")
+        out += _agreement_checks(per_suite[name], suite_gates, f"{name}: ")
     if metrics.dialogues:
         # Every dialogue passes, except those marked known_failure, which must still fail.
         held = (

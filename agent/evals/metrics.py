@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from agent.bank.rubric import DIMENSIONS
-from agent.evals.results import AnswerVerdict, CaseResult, DimensionMetrics, Metrics
+from agent.evals.results import (
+    AnswerExpected,
+    AnswerVerdict,
+    CaseResult,
+    DimensionMetrics,
+    Metrics,
+)
 from agent.grading.backend import Usage
 from agent.models import Strict
 
@@ -67,6 +73,41 @@ def agreement(labels: Sequence[int], predictions: Sequence[int]) -> Agreement:
     )
 
 
+def _dimension_metrics(labels: Sequence[int], predictions: Sequence[int]) -> DimensionMetrics:
+    a = agreement(labels, predictions)
+    return DimensionMetrics(exact=a.exact, within_one=a.within_one, qwk=a.qwk, bias=a.bias)
+
+
+def _per_labeller(
+    verdicts: list[tuple[AnswerExpected, AnswerVerdict]],
+) -> dict[str, DimensionMetrics]:
+    """The grader against every raw label of the cases that carry them, pooled."""
+    out: dict[str, DimensionMetrics] = {}
+    labelled = [(e, g) for e, g in verdicts if e.labels]
+    if not labelled:
+        return out
+    for d in [*DIMENSIONS, None]:
+        dims = DIMENSIONS if d is None else (d,)
+        xs = [raw[k] for e, _ in labelled for raw in e.labels for k in dims]
+        ys = [g.scores[k] for e, g in labelled for _ in e.labels for k in dims]
+        out["all" if d is None else d.value] = _dimension_metrics(xs, ys)
+    return out
+
+
+def _human(verdicts: list[tuple[AnswerExpected, AnswerVerdict]]) -> dict[str, DimensionMetrics]:
+    """The first labeller against the second, on the cases labelled twice or more."""
+    out: dict[str, DimensionMetrics] = {}
+    twice = [e.labels for e, _ in verdicts if len(e.labels) >= 2]
+    if not twice:
+        return out
+    for d in [*DIMENSIONS, None]:
+        dims = DIMENSIONS if d is None else (d,)
+        xs = [raw[0][k] for raw in twice for k in dims]
+        ys = [raw[1][k] for raw in twice for k in dims]
+        out["all" if d is None else d.value] = _dimension_metrics(xs, ys)
+    return out
+
+
 def compute_metrics(results: list[CaseResult]) -> Metrics:
     """Aggregate metrics over case results (unscored answers are left out of agreement)."""
     answers = [r for r in results if r.kind == "answer"]
@@ -76,7 +117,7 @@ def compute_metrics(results: list[CaseResult]) -> Metrics:
     all_preds: list[int] = []
     pairs = [(r.expected, r.got) for r in scored]
     verdicts = [
-        (e, g) for e, g in pairs if isinstance(e, AnswerVerdict) and isinstance(g, AnswerVerdict)
+        (e, g) for e, g in pairs if isinstance(e, AnswerExpected) and isinstance(g, AnswerVerdict)
     ]
     for d in DIMENSIONS:
         labels = [e.scores[d] for e, _ in verdicts]
@@ -100,6 +141,8 @@ def compute_metrics(results: list[CaseResult]) -> Metrics:
         ungraded=sum(1 for r in results if r.ungraded),
         unscored_answers=len(answers) - len(scored),
         per_dimension=per_dim,
+        per_labeller=_per_labeller(verdicts),
+        human=_human(verdicts),
         dialogues=len(dialogues),
         dialogues_passed=sum(1 for r in dialogues if r.passed),
         dialogues_known_failures=sum(

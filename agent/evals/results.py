@@ -44,7 +44,13 @@ class UnscoredDialogue(Strict):
     probes: list[Dimension]
 
 
-Expected = AnswerVerdict | DialogueVerdict
+class AnswerExpected(AnswerVerdict):
+    """The gold verdict, and the raw labels it was made from (in labeller order)."""
+
+    labels: list[dict[Dimension, int]] = Field(default_factory=list)
+
+
+Expected = AnswerExpected | DialogueVerdict
 Got = AnswerVerdict | DialogueVerdict | Unscored | UnscoredDialogue
 
 
@@ -90,6 +96,10 @@ class Metrics(Strict):
     """Cases the backend cannot grade by design (reported with the reason, never as zeros)."""
     unscored_answers: int = 0
     per_dimension: dict[str, DimensionMetrics]
+    per_labeller: dict[str, DimensionMetrics] = Field(default_factory=dict)
+    """The grader against each raw label, pooled (cases that carry labels), per dimension."""
+    human: dict[str, DimensionMetrics] = Field(default_factory=dict)
+    """The first two labellers of each case against each other: the ceiling to compare with."""
     dialogues: int
     dialogues_passed: int
     dialogues_known_failures: int = 0

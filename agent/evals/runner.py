@@ -11,6 +11,7 @@ from agent.evals.cases import AnswerCase, Case, DialogueCase, Suite, derived_pro
 from agent.evals.gates import Gates, check_gates
 from agent.evals.metrics import compute_metrics, total_usage
 from agent.evals.results import (
+    AnswerExpected,
     AnswerVerdict,
     CaseResult,
     DialogueVerdict,
@@ -24,7 +25,7 @@ from agent.session.interview import Interview
 FALLBACK_UNSCORED = "backend failed; offline fallback is not scored in eval"
 
 
-def _differences(expected: AnswerVerdict, got: AnswerVerdict) -> list[str]:
+def _differences(expected: AnswerExpected, got: AnswerVerdict) -> list[str]:
     diffs = [
         f"{d.value}: expected {expected.scores[d]}, got {got.scores[d]}"
         for d in DIMENSIONS
@@ -38,7 +39,11 @@ def _differences(expected: AnswerVerdict, got: AnswerVerdict) -> list[str]:
 def _answer_case(case: AnswerCase, suite: str, bank: Bank, backend: Backend) -> CaseResult:
     rubric = bank.get(case.question)
     labels = {d: case.expect.scores[d] for d in DIMENSIONS}
-    expected = AnswerVerdict(scores=labels, probe=case.expect.expected_probe())
+    expected = AnswerExpected(
+        scores=labels,
+        probe=case.expect.expected_probe(),
+        labels=[dict(raw) for raw in case.expect.labels.values()],
+    )
     base = {"id": case.id, "suite": suite, "question": case.question, "kind": "answer"}
     try:
         assessment = backend.assess(rubric, TurnRequest(answer=case.answer, asked=rubric.question))
@@ -174,6 +179,6 @@ def run_suites(
         model=backend.model,
         metrics=metrics,
         per_suite=per_suite,
-        gates=check_gates(metrics, gates),
+        gates=check_gates(metrics, gates, per_suite),
         cases=final,
     )

@@ -5,6 +5,25 @@ from __future__ import annotations
 from agent.evals.results import EvalReport
 
 
+def _ceiling(report: EvalReport) -> list[str]:
+    """Grader against each raw label beside labeller against labeller, when labels are kept."""
+    m = report.metrics
+    if not m.per_labeller:
+        return []
+    lines = [
+        "",
+        "against each labeller (pooled)           labeller vs labeller (the ceiling)",
+        f"{'dimension':<12} {'exact':>7} {'within1':>8} {'qwk':>7}    {'exact':>7} {'qwk':>7}",
+    ]
+    for dim, dm in m.per_labeller.items():
+        h = m.human.get(dim)
+        ceiling = f"{h.exact:>7.2f} {h.qwk:>7.2f}" if h else f"{'-':>7} {'-':>7}"
+        lines.append(
+            f"{dim:<12} {dm.exact:>7.2f} {dm.within_one:>8.2f} {dm.qwk:>7.2f}    {ceiling}"
+        )
+    return lines
+
+
 def render_table(report: EvalReport) -> str:
     """The console summary: agreement per dimension, probe accuracy, failed dialogues, gates."""
     m = report.metrics
@@ -19,6 +38,7 @@ def render_table(report: EvalReport) -> str:
             f"{dim:<12} {dm.exact:>7.2f} {dm.within_one:>8.2f} {dm.qwk:>7.2f} {dm.bias:>+7.2f}"
         )
     lines.append(f"{'all':<12} {m.exact:>7.2f} {m.within_one:>8.2f} {m.qwk:>7.2f}")
+    lines += _ceiling(report)
     lines.append("")
     lines.append(
         f"answers {m.answers}  probe accuracy {m.probe_accuracy:.2f}  unscored {m.unscored}  "

@@ -331,3 +331,48 @@ def test_another_language_is_reported_not_graded_never_as_zeros(tmp_path: Path) 
     assert data["metrics"]["unscored"] == 0 and data["metrics"]["ungraded"] == 1
     (es,) = [c for c in data["cases"] if c["id"] == "es"]
     assert es["unscored"] and es["ungraded"] and "reads English only" in es["got"]["error"]
+
+
+def test_a_named_suite_has_gates_of_its_own(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path, [answer_case("a", "A toy is a thing.", ALL0)], "held.yaml")
+    gates = tmp_path / "g.yaml"
+    gates.write_text(
+        "min_within_one: 0\nmin_probe_accuracy: 0\nsuites:\n  held: {min_exact: 1.1}\n"
+    )
+    status, _, err = run(str(suite), "--gates", str(gates))
+    assert status == 2 and "min_exact" in err  # out of range: a gate file error, exit 2
+    gates.write_text("min_within_one: 0\nmin_probe_accuracy: 0\nsuites:\n  held: {min_qwk: 0.99}\n")
+    status, out, _ = run(str(suite), "--gates", str(gates))
+    assert "gate " in out and "held: qwk" in out
+    assert status == (0 if "gate ok   held: qwk" in out else 1)
+    gates.write_text("suites:\n  renamed: {min_exact: 0.1}\n")
+    status, _, err = run(str(suite), "--gates", str(gates))
+    assert status == 2 and "'renamed', which is not in this run" in err
+
+
+def test_a_folder_with_its_own_gates_is_run_on_its_own(tmp_path: Path) -> None:
+    write_suite(tmp_path, [answer_case("top", "A toy.", ALL0)], "top.yaml")
+    apart = tmp_path / "apart"
+    apart.mkdir()
+    write_suite(apart, [answer_case("inner", "A toy.", ALL0)], "inner.yaml")
+    (apart / "gates.yaml").write_text("max_unscored: 0\n")
+    lenient = ("--min-within-one", "0", "--min-probe-accuracy", "0")
+    status, out, _ = run(str(tmp_path), *lenient)
+    assert status == 0 and "suites: top" in out and "inner" not in out
+    status, out, _ = run(str(apart), *lenient)
+    assert status == 0 and "suites: inner" in out
+
+
+def test_raw_labels_give_the_grader_per_labeller_and_the_ceiling(tmp_path: Path) -> None:
+    one = {"definition": 1, "implication": 0, "example": 0, "tradeoff": 0}
+    labels = {"L1": ALL0, "L2": one}
+    suite = write_suite(tmp_path, [answer_case("a", "A toy is a thing.", ALL0, labels=labels)])
+    report = tmp_path / "r.json"
+    status, out, _ = run(str(suite), "--json", str(report))
+    assert status == 0 and "labeller vs labeller" in out
+    metrics = json.loads(report.read_text())["metrics"]
+    assert metrics["human"]["definition"]["exact"] == 0.0  # 0 against 1
+    assert metrics["human"]["implication"]["exact"] == 1.0
+    # Pooled over two labels that disagree, the grader can match at most one of them.
+    assert metrics["per_labeller"]["definition"]["exact"] <= 0.5
+    assert set(metrics["per_labeller"]) == {*ALL0, "all"}

@@ -22,26 +22,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from agent.bank.cues import mentions
-from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Point, Rubric
+from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Rubric
 from agent.grading.backend import Assessment, TurnRequest
-from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.offline import signals
-from agent.grading.offline.evidence import Hit, SentenceIndex
+from agent.grading.offline.evidence import Hit
 from agent.grading.offline.language import ENGLISH_ONLY, reads_as_english
+from agent.grading.offline.reading import (
+    HEAVY_HEDGING,
+    PointHits,
+    Reading,
+    Story,
+    count_numbers,
+    find_stories,
+    point_hits,
+    read,
+    specifics,
+)
 from agent.grading.offline.sentences import (
-    MAX_GRADED_CHARS,
     Sentence,
     clean,
     hedge_count,
-    is_real_sentence,
-    split_sentences,
 )
 
-HEAVY_HEDGING = 2
 # What a 3 takes on a rubric-scored dimension: (level-3 points, extra points beyond `need`,
 # minimum points in all). Chosen on the tuning suites (scripts/grader_diff.py): a senior
 # point touched in passing, with little else around it, is still a solid mid-level answer.
@@ -51,47 +57,6 @@ SENIOR_RULE: dict[Dimension, tuple[int, int, int]] = {
     Dimension.EXAMPLE: (1, 1, 0),
     Dimension.TRADEOFF: (1, 2, 0),
 }
-STORY_SPAN = 6  # sentences after the one that opens an example that still belong to it
-
-
-@dataclass
-class _Answer:
-    """An answer prepared for grading: its usable sentences and what was set aside."""
-
-    sentences: list[Sentence]
-    on_topic: list[Sentence]
-    index: SentenceIndex
-    hedges: int
-    follow_up: bool
-    notes: list[str] = field(default_factory=list)
-    breaks: frozenset[int] = frozenset()
-    """Indices of the sentences that open a later answer of the conversation: a story from one
-    answer never runs on into the next."""
-
-
-def _prepare(
-    rubric: Rubric, answer: str, follow_up: bool = False, cap: int = MAX_GRADED_CHARS
-) -> _Answer:
-    text, truncated = clean(answer, cap)
-    notes: list[str] = []
-    if truncated:
-        notes.append(f"answer is {len(answer):,} characters; graded the first {len(text):,}")
-    usable: list[Sentence] = []
-    ignored = 0
-    for sentence in split_sentences(text):
-        if ADDRESSES_GRADER.search(sentence.text):
-            ignored += 1
-            continue
-        if is_real_sentence(sentence):
-            usable.append(sentence)
-    if ignored:
-        notes.append(f"ignored {ignored} sentence(s) addressed to the grader")
-    # A reply to a probe is about the question even when it says "it" instead of its name.
-    on_topic = (
-        usable if follow_up else [s for s in usable if mentions(rubric.compiled_terms, s.text)]
-    )
-    hedges = sum(hedge_count(s.text) for s in usable)
-    return _Answer(usable, on_topic, SentenceIndex(usable), hedges, follow_up, notes)
 
 
 def _spans(hits: Sequence[Hit]) -> list[str]:
@@ -100,41 +65,6 @@ def _spans(hits: Sequence[Hit]) -> list[str]:
         for s in hit.sentences:
             seen.setdefault(s.index, s.text)
     return [seen[i] for i in sorted(seen)]
-
-
-def _hedged(hit: Hit, answer_hedges: int) -> bool:
-    """A point made inside heavy hedging, or inside a list of options, is only gestured at."""
-    text = " ".join(s.text for s in hit.sentences)
-    hedges = hedge_count(text)
-    if hedges >= HEAVY_HEDGING or (hedges and answer_hedges >= HEAVY_HEDGING + 1):
-        return True
-    return signals.lists_alternatives(text)
-
-
-@dataclass
-class _PointHits:
-    solid: list[tuple[Point, Hit]]
-    hedged: list[tuple[Point, Hit]]
-
-    @property
-    def senior(self) -> list[tuple[Point, Hit]]:
-        return [(p, h) for p, h in self.solid if p.level == 3]
-
-
-def _point_hits(
-    dim: DimensionRubric,
-    index: SentenceIndex,
-    answer_hedges: int,
-    within: Sequence[int] | None = None,
-) -> _PointHits:
-    solid: list[tuple[Point, Hit]] = []
-    hedged: list[tuple[Point, Hit]] = []
-    for point in dim.points:
-        hit = index.find(point.compiled, within=within)
-        if hit is None:
-            continue
-        (hedged if _hedged(hit, answer_hedges) else solid).append((point, hit))
-    return _PointHits(solid, hedged)
 
 
 @dataclass(frozen=True)
@@ -147,7 +77,7 @@ class _Scored:
     points: list[str]
 
 
-def _from_points(dim: DimensionRubric, hits: _PointHits, which: Dimension) -> _Scored | None:
+def _from_points(dim: DimensionRubric, hits: PointHits, which: Dimension) -> _Scored | None:
     """Score from the rubric's points alone; None when no point was made at all."""
     made = len(hits.solid)
     senior_points, extra, at_least = SENIOR_RULE[which]
@@ -195,7 +125,7 @@ def _first(sentences: Sequence[Sentence], pattern: re.Pattern[str]) -> Sentence 
 
 
 def _grade_conceptual(
-    dim: Dimension, rubric: Rubric, answer: _Answer, taken: Sequence[str] = ()
+    dim: Dimension, rubric: Rubric, answer: Reading, taken: Sequence[str] = ()
 ) -> DimensionGrade:
     """Definition or implication, from the rubric's points.
 
@@ -207,9 +137,11 @@ def _grade_conceptual(
     within = None
     if dim is Dimension.DEFINITION and not rubric.definition_in_stories:
         # The concept has to be stated, not inferred from what happened in a story.
-        told = {x.index for story in _stories(answer) if story.real_work for x in story.sentences}
+        told = {
+            x.index for story in find_stories(answer) if story.real_work for x in story.sentences
+        }
         within = [x.index for x in answer.sentences if x.index not in told]
-    scored = _from_points(spec, _point_hits(spec, answer.index, answer.hedges, within), dim)
+    scored = _from_points(spec, point_hits(spec, answer.index, answer.hedges, within), dim)
     if scored is not None:
         return _graded(scored)
     cue = signals.THIN_DEFINITION if dim is Dimension.DEFINITION else signals.THIN_IMPLICATION
@@ -230,54 +162,12 @@ def _grade_conceptual(
     return DimensionGrade(score=0, reason=f"not addressed; a 2 needs: {spec.level2}")
 
 
-@dataclass(frozen=True)
-class _Story:
-    sentences: tuple[Sentence, ...]
-    real_work: bool
-
-    @property
-    def text(self) -> str:
-        return " ".join(s.text for s in self.sentences)
-
-
-def _stories(answer: _Answer) -> list[_Story]:
-    """Candidate example blocks: a sentence that opens a case and the few after it."""
-    stories: list[_Story] = []
-    usable = answer.sentences
-    for i, s in enumerate(usable):
-        real = bool(signals.REAL_WORK.search(s.text)) and not signals.NOT_EXPERIENCE.search(s.text)
-        if not real and not signals.HYPOTHETICAL.search(s.text):
-            continue
-        block = [s]
-        for nxt in usable[i + 1 : i + 1 + STORY_SPAN]:
-            if nxt.index - block[-1].index > 2 or nxt.index in answer.breaks:
-                break
-            block.append(nxt)
-        stories.append(_Story(tuple(block), real))
-    return stories
-
-
-def _count_numbers(text: str) -> int:
-    """Distinct figures in a text (several around a decision usually mean it was measured)."""
-    return len({m.group(0).strip().lower() for m in signals.NUMBER.finditer(text)})
-
-
-def _specifics(text: str) -> dict[str, bool]:
-    return {
-        "numbers": bool(signals.NUMBER.search(text)),
-        "a domain": bool(signals.DOMAIN.search(text)),
-        "a constraint": bool(signals.CONSTRAINT.search(text)),
-        "a decision": bool(signals.DECISION.search(text)),
-        "what happened": bool(signals.OUTCOME.search(text)),
-    }
-
-
-def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
+def _grade_example(rubric: Rubric, answer: Reading) -> DimensionGrade:
     spec = rubric.dimension(Dimension.EXAMPLE)
-    hits = _point_hits(spec, answer.index, answer.hedges)
+    hits = point_hits(spec, answer.index, answer.hedges)
     concept_points = [p for d in DIMENSIONS for p in rubric.dimension(d).points]
-    best: tuple[int, _Story | None, str] = (0, None, "")
-    for story in _stories(answer):
+    best: tuple[int, Story | None, str] = (0, None, "")
+    for story in find_stories(answer):
         inside = [s.index for s in story.sentences]
         relevant = (
             answer.follow_up
@@ -286,7 +176,7 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         )
         if not relevant:
             continue
-        have = _specifics(story.text)
+        have = specifics(story.text)
         shown = [k for k, v in have.items() if v]
         story_points = [
             p for p in spec.points if answer.index.find(p.compiled, within=inside) is not None
@@ -300,7 +190,7 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
         else:
             concrete = have["a domain"] and (specific or have["a decision"] or bool(story_points))
         score = 2 if concrete and not vague else 1
-        measured = have["what happened"] or _count_numbers(story.text) >= 3
+        measured = have["what happened"] or count_numbers(story.text) >= 3
         if story.real_work and score == 2 and have["numbers"] and have["a decision"] and measured:
             score = 3
         elif story.real_work and score == 2 and any(p.level == 3 for p in story_points):
@@ -334,9 +224,9 @@ def _grade_example(rubric: Rubric, answer: _Answer) -> DimensionGrade:
     return DimensionGrade(score=0, reason=f"no concrete case; a 2 needs: {spec.level2}")
 
 
-def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
+def _grade_tradeoff(rubric: Rubric, answer: Reading) -> DimensionGrade:
     spec = rubric.dimension(Dimension.TRADEOFF)
-    hits = _point_hits(spec, answer.index, answer.hedges)
+    hits = point_hits(spec, answer.index, answer.hedges)
     scored = _from_points(spec, hits, Dimension.TRADEOFF)
     if scored is not None and scored.score >= 2:
         if scored.score == 2:
@@ -385,7 +275,7 @@ def _grade_tradeoff(rubric: Rubric, answer: _Answer) -> DimensionGrade:
 
 
 def _apply_misconceptions(
-    rubric: Rubric, answer: _Answer, grades: dict[Dimension, DimensionGrade]
+    rubric: Rubric, answer: Reading, grades: dict[Dimension, DimensionGrade]
 ) -> None:
     """Cap at 1 a dimension whose answer states something confidently wrong."""
     for wrong in rubric.misconceptions:
@@ -420,7 +310,7 @@ class OfflineGrader:
             return Grade.empty(self.name, "not graded: not English").model_copy(
                 update={"notes": [ENGLISH_ONLY]}
             )
-        return self._grade(rubric, _prepare(rubric, answer, follow_up))
+        return self._grade(rubric, read(rubric, answer, follow_up))
 
     def grade_conversation(self, rubric: Rubric, answers: Sequence[str]) -> Grade:
         """Grade every answer of a conversation together, as one.
@@ -434,12 +324,17 @@ class OfflineGrader:
             joined += "\n\n" if joined else ""
             starts.append(len(joined))
             joined += clean(text)[0]  # each answer capped on its own, so none is lost
-        prepared = _prepare(rubric, joined, follow_up=len(answers) > 1, cap=len(joined))
+        prepared = read(rubric, joined, follow_up=len(answers) > 1, cap=len(joined))
         firsts = (next((s.index for s in prepared.sentences if s.start >= a), -1) for a in starts)
         prepared.breaks = frozenset(firsts) - {-1}
         return self._grade(rubric, prepared)
 
-    def _grade(self, rubric: Rubric, prepared: _Answer) -> Grade:
+    def examine(self, rubric: Rubric, answer: str) -> tuple[Reading, Grade]:
+        """The reading of an answer and its grade (scripts/train_grader.py learns from them)."""
+        reading = read(rubric, answer)
+        return reading, self._grade(rubric, reading)
+
+    def _grade(self, rubric: Rubric, prepared: Reading) -> Grade:
         if not prepared.sentences:
             return Grade.empty(self.name, "no sentence to grade").model_copy(
                 update={"notes": prepared.notes}
