@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.errors import BackendError
 from agent.grading.backend import Assessment, SuggestedProbe, TurnRequest
 from agent.grading.grade import DimensionGrade, Grade
 
 
-class ScriptExhausted(RuntimeError):
+class ScriptExhausted(BackendError):
     """More answers were graded than the script holds."""
 
 

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.bank.cues import mentions
 from agent.bank.rubric import DIMENSIONS, Dimension, Rubric
+from agent.errors import BackendError
 from agent.grading.backend import SuggestedProbe, TurnRequest
 from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
@@ -195,7 +196,7 @@ def reply_schema() -> dict[str, Any]:
     }
 
 
-class ReplyError(Exception):
+class ReplyError(BackendError):
     """A reply that cannot be used as it is (worth asking again)."""
 
 
