@@ -6,6 +6,8 @@ exercised the same way everywhere. Every event is written to the transcript as i
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -61,6 +63,11 @@ class Interview:
         backend: grades answers (and may word probes).
         max_turns: answers allowed before the interview ends out of turns.
         writer: where events are written as they happen (None: not recorded).
+        loop_id: the mock interview loop the question is part of (recorded; None for a chat).
+        time_limit: seconds allowed from the question being asked (None: no limit). An answer
+            sent after the limit is still graded, then the interview ends ``out-of-time``
+            instead of probing; ``expire`` ends it between answers.
+        clock: seconds from any fixed point (``time.monotonic``); tests pass a fake one.
     """
 
     def __init__(
@@ -69,13 +76,24 @@ class Interview:
         backend: Backend,
         max_turns: int = DEFAULT_MAX_TURNS,
         writer: TranscriptWriter | None = None,
+        *,
+        loop_id: str | None = None,
+        time_limit: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be at least 1")
+        if time_limit is not None and time_limit <= 0:
+            raise ValueError("time_limit must be positive")
         self.rubric = rubric
         self.backend = backend
         self.max_turns = max_turns
         self.writer = writer
+        self.loop_id = loop_id
+        self.time_limit = time_limit
+        self.clock = clock
+        self.started: float | None = None
+        self.finished: float | None = None
         self.state = PolicyState()
         self.turns: list[Turn] = []
         self.current: Probe | None = None
@@ -95,16 +113,43 @@ class Interview:
         """Start the interview; returns the question."""
         if not self._opened:
             self._opened = True
+            self.started = self.clock()
             self._emit(
                 SessionEvent(
                     question_id=self.rubric.id,
                     grader=self.backend.name,
                     model=self.backend.model,
                     max_turns=self.max_turns,
+                    loop_id=self.loop_id,
+                    time_limit=self.time_limit,
                 )
             )
             self._emit(QuestionEvent(text=self.rubric.question))
         return self.rubric.question
+
+    def elapsed(self) -> float:
+        """Seconds from the question being asked to now, or to the end (0 before it is)."""
+        if self.started is None:
+            return 0.0
+        end = self.finished if self.finished is not None else self.clock()
+        return max(end - self.started, 0.0)
+
+    def remaining(self) -> float | None:
+        """Seconds left on the time limit (None without one; never below 0)."""
+        if self.time_limit is None:
+            return None
+        return max(self.time_limit - self.elapsed(), 0.0)
+
+    def out_of_time(self) -> bool:
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0
+
+    def expire(self) -> bool:
+        """End the interview ``out-of-time`` if its limit has run out; True if it did."""
+        if self.outcome is None and self._opened and self.out_of_time():
+            self._end(Outcome.OUT_OF_TIME)
+            return True
+        return False
 
     def answer(self, text: str) -> TurnResult:
         """Grade an answer to the current line and choose what comes next."""
@@ -137,6 +182,8 @@ class Interview:
             self.max_turns,
         )
         outcome, probe = after.outcome, after.probe
+        if outcome is None and self.out_of_time():
+            outcome, probe = Outcome.OUT_OF_TIME, None  # graded, but no time for a probe
         if probe is not None:
             self._ask(probe, turn_no)
         turn.probe_after = probe
@@ -181,7 +228,15 @@ class Interview:
 
     def _end(self, outcome: Outcome) -> None:
         self.outcome = outcome
+        self.finished = self.clock()
         self.current = None
-        self._emit(EndEvent(outcome=outcome, answers=len(self.turns), best=dict(self.state.best)))
+        self._emit(
+            EndEvent(
+                outcome=outcome,
+                answers=len(self.turns),
+                best=dict(self.state.best),
+                elapsed=round(self.elapsed(), 1),
+            )
+        )
         if self.writer is not None:
             self.writer.close()

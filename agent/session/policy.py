@@ -9,7 +9,8 @@ The rules, all deterministic:
 * A dimension probed twice in a row without its score rising is set aside.
 * No probe text is asked twice in a session.
 * The conversation ends ``senior`` (all four at 3), ``out-of-turns`` (max answers reached),
-  ``stalled`` (nothing left worth probing) or ``quit`` (the candidate ended it).
+  ``stalled`` (nothing left worth probing) or ``quit`` (the candidate ended it). An interview
+  with a time limit can also end ``out-of-time``; that is the interview's clock, not ``step``.
 
 ``step`` is the one turn transition: fold an assessed answer into the state, then end or pick
 the probe. The live interview and ``followup replay`` both call it, so they cannot drift apart.
@@ -36,6 +37,7 @@ class Outcome(StrEnum):
     OUT_OF_TURNS = "out-of-turns"
     STALLED = "stalled"
     QUIT = "quit"
+    OUT_OF_TIME = "out-of-time"
 
 
 class ProbeSource(StrEnum):

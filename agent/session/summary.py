@@ -15,6 +15,7 @@ OUTCOME_TEXT = {
     Outcome.OUT_OF_TURNS: "ran out of turns",
     Outcome.STALLED: "stalled: nothing left worth probing",
     Outcome.QUIT: "ended by the candidate",
+    Outcome.OUT_OF_TIME: "ran out of time",
 }
 
 

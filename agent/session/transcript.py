@@ -3,6 +3,9 @@
 The first line is a ``session`` event carrying the format ``version``. A killed process loses at
 most the line being written: every event is written whole, flushed and fsynced before the
 session moves on. ``read_transcript`` tolerates a cut-off last line (a crash mid-write).
+
+Versions (see ``FORMAT_VERSION``): each adds optional fields only, so older files still load as
+they were. A frozen file of each version is under ``tests/fixtures/transcripts``.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from agent.resources import user_dir
 from agent.session.policy import Outcome, ProbeSource
 from agent.text import decode_utf8
 
-FORMAT_VERSION = 2
-"""2 added ``conversation`` to grade events (the conversation graded as a whole); version 1
-files, which lack it, still load."""
+FORMAT_VERSION = 3
+"""2 added ``conversation`` to grade events (the conversation graded as a whole); 3 added
+``loop_id`` and ``time_limit`` to the session event, ``elapsed`` to the end event and the
+outcome ``out-of-time``. Every addition is optional, so version 1 and 2 files still load."""
 
 
 def now() -> str:
@@ -46,6 +50,10 @@ class SessionEvent(_Event):
     grader: str
     model: str | None = None
     max_turns: int
+    loop_id: str | None = None
+    """The mock interview loop this question belongs to (version 3; None for a chat)."""
+    time_limit: float | None = None
+    """Seconds allowed for the question (version 3; None: no limit)."""
 
 
 class QuestionEvent(_Event):
@@ -91,6 +99,8 @@ class EndEvent(_Event):
     outcome: Outcome
     answers: int
     best: dict[Dimension, int]
+    elapsed: float | None = None
+    """Seconds from the question being asked to the end (version 3)."""
 
 
 Event = Annotated[
@@ -108,9 +118,11 @@ def data_dir() -> Path:
     return user_dir("data")
 
 
-def default_transcript_path(question_id: str) -> Path:
+def default_transcript_path(question_id: str, directory: Path | None = None) -> Path:
+    """A new file name for a transcript, in ``directory`` (default: the data directory's)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return data_dir() / "transcripts" / f"{stamp}-{question_id}-{uuid.uuid4().hex[:6]}.jsonl"
+    folder = directory if directory is not None else data_dir() / "transcripts"
+    return folder / f"{stamp}-{question_id}-{uuid.uuid4().hex[:6]}.jsonl"
 
 
 class TranscriptWriter:

@@ -45,7 +45,7 @@ def test_senior_outcome(tmp_path: Path) -> None:
     assert "A strong answer to compare with:" in out
     assert f"Transcript saved to {tmp_path / 't.jsonl'}" in out
     assert [e["type"] for e in events] == ["session", "question", "answer", "grade", "end"]
-    assert events[0]["version"] == 2 and events[0]["grader"] == "offline"
+    assert events[0]["version"] == 3 and events[0]["grader"] == "offline"
     assert events[-1]["outcome"] == "senior"
 
 

@@ -13,6 +13,7 @@ from agent.errors import TranscriptError
 from agent.grading.scripted import ScriptedBackend
 from agent.session.interview import Interview
 from agent.session.transcript import (
+    FORMAT_VERSION,
     EndEvent,
     GradeEvent,
     SessionEvent,
@@ -99,12 +100,15 @@ def test_frozen_version_1_still_loads() -> None:
 
 
 def test_a_newer_format_is_named_before_its_new_fields_fail(tmp_path: Path) -> None:
-    path = tmp_path / "v3.jsonl"
+    newer = FORMAT_VERSION + 1
+    path = tmp_path / f"v{newer}.jsonl"
     path.write_text(
-        '{"type": "session", "version": 3, "question_id": "x", "grader": "offline", '
+        f'{{"type": "session", "version": {newer}, "question_id": "x", "grader": "offline", '
         '"max_turns": 6, "candidate": "new field"}\n{"type": "note", "text": "new event"}\n'
     )
-    with pytest.raises(TranscriptError, match=r"v3.jsonl:1: format version 3 is newer"):
+    with pytest.raises(
+        TranscriptError, match=rf"v{newer}.jsonl:1: format version {newer} is newer"
+    ):
         read_transcript(path)
 
 
