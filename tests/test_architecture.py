@@ -27,12 +27,20 @@ FORBIDDEN = [
     *[
         (low, high)
         for low in ("agent.bank", "agent.grading")
-        for high in ("agent.session", "agent.replay", "agent.evals", "agent.cli")
+        for high in ("agent.session", "agent.replay", "agent.progress", "agent.evals", "agent.cli")
     ],
     ("agent.bank", "agent.grading"),
-    *[("agent.session", high) for high in ("agent.replay", "agent.evals", "agent.cli")],
+    *[
+        ("agent.session", high)
+        for high in ("agent.replay", "agent.progress", "agent.evals", "agent.cli")
+    ],
     ("agent.replay", "agent.evals"),
     ("agent.evals", "agent.replay"),
+    # progress reads transcripts (session) and draws with replay's look; nothing below it or
+    # beside it (evals) knows about it.
+    ("agent.replay", "agent.progress"),
+    ("agent.evals", "agent.progress"),
+    ("agent.progress", "agent.evals"),
     *[
         (helper, sub)
         for helper in (
@@ -42,7 +50,14 @@ FORBIDDEN = [
             "agent.resources",
             "agent.version",
         )
-        for sub in ("agent.bank", "agent.grading", "agent.session", "agent.replay", "agent.evals")
+        for sub in (
+            "agent.bank",
+            "agent.grading",
+            "agent.session",
+            "agent.replay",
+            "agent.progress",
+            "agent.evals",
+        )
     ],
 ]
 

@@ -1,4 +1,5 @@
-"""Options and helpers shared by the commands: whole numbers, the grader options, the bank."""
+"""Options and helpers shared by the commands: whole numbers, the grader options, the bank,
+writing a report."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import os
 import random
 from pathlib import Path
+from typing import TextIO
 
 from agent.bank import Bank, Rubric, load_bank
 from agent.errors import UsageError
@@ -21,6 +23,21 @@ def positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
+
+
+def write_output(text: str, output: Path | None, stdout: TextIO) -> None:
+    """A report to ``output`` (UTF-8), or to stdout when None.
+
+    Raises:
+        UsageError: the file cannot be written.
+    """
+    if output is None:
+        stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
 
 
 def bank_for(args: argparse.Namespace) -> Bank:

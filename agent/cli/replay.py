@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from agent.cli.options import add_backend_options, backend_for, bank_for
-from agent.errors import InputError, UsageError
+from agent.cli.options import add_backend_options, backend_for, bank_for, write_output
+from agent.errors import InputError
 from agent.replay import FORMATS, STDIN, render, replay
 from agent.text import decode_utf8
 
@@ -79,16 +79,6 @@ def read_stdin(stdin: TextIO) -> tuple[str | None, list[str]]:
         return None, [str(exc)]
 
 
-def _write(text: str, output: Path | None, stdout: TextIO) -> None:
-    if output is None:
-        stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
-
-
 def run(
     args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None
 ) -> int:
@@ -114,7 +104,7 @@ def run(
         err.write(f"followup: error: {error}\n")
     if report.sessions:
         text = render(report, output_format(args.format, args.output))
-        _write(text, args.output, stdout)
+        write_output(text, args.output, stdout)
     return 2 if report.errors else 0
 
 
