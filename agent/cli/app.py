@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from agent.cli import chat, evaluate, progress, questions, replay, rubric
+from agent.cli import chat, evaluate, mock, progress, questions, replay, rubric
 from agent.errors import FollowupError
 from agent.version import __version__
 
 EXIT_USAGE = 2
-COMMANDS = (chat, progress, evaluate, replay, questions, rubric)
+COMMANDS = (chat, mock, progress, evaluate, replay, questions, rubric)
 
 
 def build_parser() -> argparse.ArgumentParser:

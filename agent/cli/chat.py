@@ -6,10 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from agent.cli.options import add_backend_options, backend_for, bank_for, pick_question, positive
+from agent.cli.options import (
+    add_backend_options,
+    backend_for,
+    bank_for,
+    open_transcript,
+    pick_question,
+    positive,
+)
 from agent.cli.repl import run_chat
-from agent.errors import UsageError
-from agent.session import DEFAULT_MAX_TURNS, Interview, TranscriptWriter, default_transcript_path
+from agent.session import DEFAULT_MAX_TURNS, Interview, default_transcript_path
 from agent.version import __version__
 
 
@@ -46,21 +52,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     chat.set_defaults(handler=run)
 
 
-def _writer(path: Path) -> TranscriptWriter:
-    try:
-        return TranscriptWriter(path)
-    except FileExistsError:
-        raise UsageError(f"the transcript {path} already exists; choose another path") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
-
-
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     bank = bank_for(args)
     rubric = pick_question(bank, args.question, args.topic, args.seed)
     backend = backend_for(args)
     path: Path = args.transcript or default_transcript_path(rubric.id)
-    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=_writer(path))
+    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=open_transcript(path))
     model = f", model {backend.model}" if backend.model else ""
     banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"
     color = (not args.no_color) and stdout.isatty()

@@ -12,6 +12,7 @@ from typing import TextIO
 from agent.bank import Bank, Rubric, load_bank
 from agent.errors import UsageError
 from agent.grading import BACKEND_NAMES, Backend, LLMConfig, get_backend, load_config
+from agent.session import TranscriptWriter
 
 
 def positive(value: str) -> int:
@@ -38,6 +39,20 @@ def write_output(text: str, output: Path | None, stdout: TextIO) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+def open_transcript(path: Path) -> TranscriptWriter:
+    """A new transcript file; one that exists is never overwritten.
+
+    Raises:
+        UsageError: the file exists or cannot be written.
+    """
+    try:
+        return TranscriptWriter(path)
+    except FileExistsError:
+        raise UsageError(f"the transcript {path} already exists; choose another path") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
 
 
 def bank_for(args: argparse.Namespace) -> Bank:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from agent.bank.rubric import DIMENSIONS, Dimension
 from agent.grading.grade import Grade
 from agent.session.interview import Interview
-from agent.session.policy import Probe
+from agent.session.policy import Outcome, Probe
 from agent.session.summary import OUTCOME_TEXT, Summary, summarize
 from agent.text import repair_surrogates
 
@@ -46,14 +46,20 @@ _COMMAND = re.compile(r"^/[A-Za-z]+$")  # "/usr/data" is an answer, "/hint" a co
 
 
 class _Input:
-    """Reads answers line by line; an empty line sends, end of input ends."""
+    """Reads answers line by line; an empty line sends, end of input ends.
 
-    def __init__(self, stream: TextIO, out: TextIO) -> None:
+    ``status`` (e.g. the clock of a timed question) is shown before the prompt on a terminal.
+    """
+
+    def __init__(
+        self, stream: TextIO, out: TextIO, status: Callable[[], str] | None = None
+    ) -> None:
         self.stream = stream
         self.out = out
         self.eof = False
         # Prompts only help someone typing; piped input would leave them dangling in the output.
         self.prompts = stream.isatty()
+        self.status = status
 
     def read_answer(self) -> str | None:
         """The next answer or /command; None at end of input with nothing typed."""
@@ -61,7 +67,8 @@ class _Input:
         empty_streak = 0
         while True:
             if self.prompts:
-                self.out.write("> " if not lines else "  ")
+                shown = self.status() if self.status and not lines else ""
+                self.out.write(f"{shown} > " if shown else "> " if not lines else "  ")
                 self.out.flush()
             try:
                 raw = repair_surrogates(self.stream.readline())
@@ -130,6 +137,10 @@ class _Chat:
     probe: Probe | None = None
     told_fallback: bool = False
     """The candidate hears about a failing backend once, not every turn."""
+    table: dict[str, Command] = field(default_factory=lambda: _BY_NAME)
+    help: str = field(default_factory=lambda: HELP)
+    leave: bool = False
+    """The candidate ended everything (/quit, end of input, Ctrl-C), not just this question."""
 
     def show_probe(self) -> None:
         if self.probe is not None:
@@ -176,11 +187,18 @@ def _score(chat: _Chat) -> None:
 
 
 def _quit(chat: _Chat) -> None:
-    chat.interview.quit()
+    chat.leave = True
+    if not chat.interview.expire():
+        chat.interview.quit()
+
+
+def _next(chat: _Chat) -> None:
+    if not chat.interview.expire():
+        chat.interview.quit()
 
 
 def _help(chat: _Chat) -> None:
-    chat.write(HELP + "\n")
+    chat.write(chat.help + "\n")
 
 
 @dataclass(frozen=True)
@@ -199,34 +217,99 @@ COMMANDS = (
     Command(("/quit", "/exit", "/q"), "end now and see the summary", _quit),
     Command(("/help",), "this list", _help),
 )
-_BY_NAME = {name: command for command in COMMANDS for name in command.names}
-HELP = "\n".join(
-    [
-        "Commands (type them on a line of their own):",
-        *(f"  {c.names[0]:<8}{c.help}" for c in COMMANDS),
-        "Type your answer over as many lines as you like; an empty line sends it.",
-        "Ctrl-C or end of input (Ctrl-D) also ends the session with the summary.",
-    ]
+_BY_NAME: dict[str, Command] = {name: command for command in COMMANDS for name in command.names}
+MOCK_COMMANDS = (
+    *(c for c in COMMANDS if c.run is not _quit and c.run is not _help),
+    Command(("/next",), "end this question and move on to the next", _next),
+    Command(("/quit", "/exit", "/q"), "end the mock interview now and see the report", _quit),
+    Command(("/help",), "this list", _help),
 )
+_MOCK_BY_NAME = {name: command for command in MOCK_COMMANDS for name in command.names}
+
+
+def help_text(commands: tuple[Command, ...], ends: str) -> str:
+    return "\n".join(
+        [
+            "Commands (type them on a line of their own):",
+            *(f"  {c.names[0]:<8}{c.help}" for c in commands),
+            "Type your answer over as many lines as you like; an empty line sends it.",
+            f"Ctrl-C or end of input (Ctrl-D) also ends {ends}.",
+        ]
+    )
+
+
+HELP: str = help_text(COMMANDS, "the session with the summary")
+MOCK_HELP = help_text(MOCK_COMMANDS, "the mock interview with the report") + (
+    "\nWith a time limit, the next thing you send once it is up ends the question "
+    "(an answer still counts)."
+)
+
+
+def _stop(chat: _Chat) -> None:
+    """Input is over: end the question (out of time if it is) and everything after it."""
+    chat.leave = True
+    if not chat.interview.expire():
+        chat.interview.quit()
+
+
+def _command(chat: _Chat, text: str) -> None:
+    command = chat.table.get(text.lower())
+    if command is None:
+        chat.write(f"Unknown command {text!r}. Type /help for the list.\n")
+    elif chat.interview.expire():  # the time ran out before it: the question is over
+        chat.leave = command.run is _quit
+    else:
+        command.run(chat)
 
 
 def _loop(chat: _Chat, reader: _Input) -> None:
     interview = chat.interview
-    while interview.outcome is None:
+    while interview.outcome is None and not interview.expire():
         text = reader.read_answer()
         if text is None:
-            interview.quit()
+            _stop(chat)
             return
         if _COMMAND.match(text):
-            command = _BY_NAME.get(text.lower())
-            if command is None:
-                chat.write(f"Unknown command {text!r}. Type /help for the list.\n")
-            else:
-                command.run(chat)
+            _command(chat, text)
             continue
         chat.answer(text)
         if reader.eof and interview.outcome is None:
-            interview.quit()
+            _stop(chat)
+
+
+def mmss(seconds: float) -> str:
+    """``1:05`` for 65 seconds."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def clock_text(interview: Interview) -> str:
+    """``[1:05 elapsed, 3:55 left]`` for a timed question, else empty."""
+    remaining = interview.remaining()
+    if remaining is None:
+        return ""
+    return f"[{mmss(interview.elapsed())} elapsed, {mmss(remaining)} left]"
+
+
+def converse(interview: Interview, stdin: TextIO, stdout: TextIO, style: Style, mock: bool) -> bool:
+    """Ask the question and run the conversation to its outcome; True if the candidate left.
+
+    ``mock`` gives the loop's commands (``/next`` moves on, ``/quit`` ends the loop).
+    """
+    chat = _Chat(interview, stdout.write, style)
+    if mock:
+        chat.table, chat.help = _MOCK_BY_NAME, MOCK_HELP
+    chat.write(f"{style.bold('Q:')} {interview.open()}\n")
+    timed = interview.time_limit is not None
+    status = (lambda: style.dim(clock_text(interview))) if timed else None
+    try:
+        _loop(chat, _Input(stdin, stdout, status))
+    except KeyboardInterrupt:
+        chat.write("\n")
+        _stop(chat)
+    if interview.outcome is Outcome.OUT_OF_TIME and interview.time_limit is not None:
+        chat.write(f"\nTime is up ({mmss(interview.time_limit)} for this question).\n")
+    return chat.leave
 
 
 def run_chat(
@@ -239,24 +322,30 @@ def run_chat(
 ) -> Summary:
     """Run one interview over the given streams until it reaches an outcome."""
     style = Style(color)
-    chat = _Chat(interview, stdout.write, style)
     if banner:
-        chat.write(style.dim(banner) + "\n")
-    chat.write(style.dim("Type /help for commands. An empty line sends your answer.") + "\n\n")
-    chat.write(f"{style.bold('Q:')} {interview.open()}\n")
-    try:
-        _loop(chat, _Input(stdin, stdout))
-    except KeyboardInterrupt:
-        chat.write("\n")
-        interview.quit()
+        stdout.write(style.dim(banner) + "\n")
+    stdout.write(style.dim("Type /help for commands. An empty line sends your answer.") + "\n\n")
+    converse(interview, stdin, stdout, style, mock=False)
     summary = summarize(interview)
-    chat.write(render_summary(summary, style))
+    stdout.write(render_summary(summary, style))
     if on_end is not None:
         tail = on_end()
         if tail:
-            chat.write(tail + "\n")
+            stdout.write(tail + "\n")
     stdout.flush()
     return summary
 
 
-__all__ = ["COMMANDS", "HELP", "Command", "Style", "render_summary", "run_chat"]
+__all__ = [
+    "COMMANDS",
+    "HELP",
+    "MOCK_COMMANDS",
+    "MOCK_HELP",
+    "Command",
+    "Style",
+    "clock_text",
+    "converse",
+    "mmss",
+    "render_summary",
+    "run_chat",
+]
