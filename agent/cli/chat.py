@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -14,6 +15,7 @@ from agent.cli.options import (
     pick_question,
     positive,
 )
+from agent.cli.progress import due_questions, nothing_due, saved_progress
 from agent.cli.repl import run_chat
 from agent.session import DEFAULT_MAX_TURNS, Interview, default_transcript_path
 from agent.version import __version__
@@ -33,6 +35,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--question", "-q", metavar="ID", help="question id (see 'followup questions')"
     )
     which.add_argument("--topic", "-t", metavar="TOPIC", help="a random question from this topic")
+    which.add_argument(
+        "--due",
+        action="store_true",
+        help="the question most overdue for review (see 'followup progress'); when none is "
+        "due, say so and suggest the weakest one",
+    )
     chat.add_argument(
         "--max-turns",
         type=positive,
@@ -54,12 +62,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     bank = bank_for(args)
-    rubric = pick_question(bank, args.question, args.topic, args.seed)
+    question = args.question
+    if args.due:
+        saved = saved_progress(bank, None, None, sys.stderr)
+        due = due_questions(saved, bank)
+        if not due:
+            stdout.write(nothing_due(saved) + "\n")
+            return 0
+        question = due[0]
+    rubric = pick_question(bank, question, args.topic, args.seed)
     backend = backend_for(args)
     path: Path = args.transcript or default_transcript_path(rubric.id)
     interview = Interview(rubric, backend, max_turns=args.max_turns, writer=open_transcript(path))
     model = f", model {backend.model}" if backend.model else ""
     banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"
+    if args.due:
+        banner += " (the most overdue for review)"
     color = (not args.no_color) and stdout.isatty()
     run_chat(
         interview,
