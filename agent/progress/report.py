@@ -219,6 +219,8 @@ def next_step(
     records: Sequence[Record], reviews: Sequence[Review], bank: Bank, today: date
 ) -> NextStep | None:
     """What to practise next (see the module docstring); None with no conversations."""
+    if not records:
+        return None
     latest = latest_finished(records)
     weak = weakest(latest) or (Dimension.DEFINITION, 0.0)
     picked = _pick(records, reviews, bank, today, weak[0])
