@@ -6,8 +6,10 @@ checks it):
 * ``agent.bank``: the question bank (rubric files, their schema, cue groups);
 * ``agent.grading``: the ``Backend`` protocol and its types, the registry, the offline grader
   (``grading.offline``) and the model backend (``grading.llm``), which never import each other;
-* ``agent.session``: the policy and its one turn transition, the interview, summary, transcript;
+* ``agent.session``: the policy and its one turn transition, the interview, the mock loop,
+  summary, transcript;
 * ``agent.replay`` and ``agent.evals``: re-grading transcripts, and eval suites with gates;
+* ``agent.progress``: practice across sessions (trends, the review schedule, what next);
 * ``agent.cli``: the ``followup`` command, one module per command, and the REPL.
 """
 

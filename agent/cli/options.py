@@ -26,6 +26,32 @@ def positive(value: str) -> int:
     return number
 
 
+_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, formats: tuple[str, ...], kinds: str
+) -> None:
+    """``--format`` (one of ``formats``, described by ``kinds``) and ``-o FILE`` for a report."""
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=formats,
+        help=f"{kinds} (default: from the -o file's suffix, else text)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the report here, not to stdout"
+    )
+
+
+def output_format(requested: str | None, output: Path | None, formats: tuple[str, ...]) -> str:
+    """The format asked for, else the one the output file's suffix names, else text."""
+    if requested:
+        return requested
+    named = _SUFFIX_FORMATS.get(output.suffix.lower(), "text") if output is not None else "text"
+    return named if named in formats else "text"
+
+
 def write_output(text: str, output: Path | None, stdout: TextIO) -> None:
     """A report to ``output`` (UTF-8), or to stdout when None.
 

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.bank import Bank
-from agent.cli.options import bank_for, write_output
+from agent.cli.options import add_output_options, bank_for, output_format, write_output
 from agent.errors import UsageError
 from agent.progress import FORMATS, INTERVALS, ProgressReport, progress_report, render
 from agent.session.transcript import data_dir
 from agent.text import plain
 
-_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
 NO_SESSIONS = (
     "No sessions yet: practise with 'followup chat' or 'followup mock', and your progress "
     "shows here."
@@ -43,21 +42,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="transcript files or directories (searched recursively for *.jsonl); default: the "
         "data directory, where chat and mock save them",
     )
-    parser.add_argument(
-        "--format",
-        "-f",
-        choices=FORMATS,
-        help="text (the default), html (one self-contained page with a chart) or json "
-        "(default: from the -o file's suffix, else text)",
-    )
-    parser.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write the report here, not to stdout"
+    add_output_options(
+        parser,
+        FORMATS,
+        "text (the default), html (one self-contained page with a chart) or json",
     )
     parser.add_argument(
         "--as-of",
         type=_day,
         metavar="YYYY-MM-DD",
-        help="what is due as of this day (default: today)",
+        help="report as of this day: what is due then, leaving out later conversations "
+        "(default: today)",
     )
     parser.set_defaults(handler=run)
 
@@ -90,8 +85,7 @@ def run(
     if missing:
         raise UsageError(f"{missing[0]}: no such file or directory")
     report = saved_progress(bank_for(args), args.paths, args.as_of, err)
-    fmt = args.format or _SUFFIX_FORMATS.get(args.output.suffix.lower() if args.output else "")
-    fmt = fmt or "text"
+    fmt = output_format(args.format, args.output, FORMATS)
     if not report.conversations and fmt == "text":
         write_output(NO_SESSIONS + "\n", args.output, stdout)
         return 0

@@ -6,6 +6,7 @@ string; colour is used only when the output is a terminal.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -288,7 +289,7 @@ def clock_text(interview: Interview) -> str:
     remaining = interview.remaining()
     if remaining is None:
         return ""
-    return f"[{mmss(interview.elapsed())} elapsed, {mmss(remaining)} left]"
+    return f"[{mmss(interview.elapsed())} elapsed, {mmss(math.ceil(remaining))} left]"
 
 
 def converse(interview: Interview, stdin: TextIO, stdout: TextIO, style: Style, mock: bool) -> bool:

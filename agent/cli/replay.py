@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
-from agent.cli.options import add_backend_options, backend_for, bank_for, write_output
+from agent.cli.options import (
+    add_backend_options,
+    add_output_options,
+    backend_for,
+    bank_for,
+    output_format,
+    write_output,
+)
 from agent.errors import InputError
 from agent.replay import FORMATS, STDIN, render, replay
 from agent.text import decode_utf8
-
-_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,27 +46,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="ID",
         help="the question of plain-text transcripts (default: matched to the bank by wording)",
     )
-    parser.add_argument(
-        "--format",
-        "-f",
-        choices=FORMATS,
-        help="text (terminal, the default), md, html (one self-contained file) or json "
-        "(default: from the -o file's suffix, else text)",
-    )
-    parser.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write the report here, not to stdout"
+    add_output_options(
+        parser,
+        FORMATS,
+        "text (terminal, the default), md, html (one self-contained file) or json",
     )
     add_backend_options(parser)
     parser.set_defaults(handler=run)
-
-
-def output_format(requested: str | None, output: Path | None) -> str:
-    """The format asked for, else the one the output file's suffix names, else text."""
-    if requested:
-        return requested
-    if output is not None:
-        return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
-    return "text"
 
 
 def read_stdin(stdin: TextIO) -> tuple[str | None, list[str]]:
@@ -103,7 +93,7 @@ def run(
     for error in report.errors:
         err.write(f"followup: error: {error}\n")
     if report.sessions:
-        text = render(report, output_format(args.format, args.output))
+        text = render(report, output_format(args.format, args.output, FORMATS))
         write_output(text, args.output, stdout)
     return 2 if report.errors else 0
 

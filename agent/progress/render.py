@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import jinja2
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +35,7 @@ def environment() -> jinja2.Environment:
     env = template_environment(TEMPLATES)
     env.loader = jinja2.FileSystemLoader([TEMPLATES, REPLAY_TEMPLATES])
     env.filters["plain"] = plain
+    env.filters["basename"] = lambda path: PurePath(str(path)).name
     env.filters["signed"] = lambda v: "-" if v is None else f"{v:+.1f}"
     env.filters["mean"] = lambda v: "-" if v is None else f"{v:.1f}"
     env.globals.update(dimensions=DIMENSIONS, colours=COLOURS, chart=chart)

@@ -255,8 +255,11 @@ def next_step(
 def build_report(
     history: History, bank: Bank, today: date, tz: tzinfo | None = None
 ) -> ProgressReport:
-    """The progress report as of ``today`` (days in ``tz``, the local zone by default)."""
-    records = history.conversations
+    """The progress report as of ``today`` (days in ``tz``, the local zone by default).
+
+    Conversations after ``today`` are left out: the report is what was known that day.
+    """
+    records = [r for r in history.conversations if local_day(r, tz) <= today]
     reviews = schedule(records, tz)
     return ProgressReport(
         followup_version=__version__,

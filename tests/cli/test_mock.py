@@ -16,8 +16,12 @@ from handmade import conversation
 from locations import FIXTURES
 from test_chat import SENIOR_ALL
 
+from agent.bank.rubric import Rubric
 from agent.cli import mock
 from agent.cli.app import build_parser, main
+from agent.cli.repl import clock_text
+from agent.grading.scripted import ScriptedBackend
+from agent.session.interview import Interview
 from agent.session.policy import Outcome
 
 TOPICS = {
@@ -182,3 +186,14 @@ def test_help_explains_the_loop(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for needle in ("/next", "--time-limit", "out-of-time", "loop id", "--due", "piped input"):
         assert needle in text
+
+
+def test_the_clock_shows_time_used_and_left(toy: Rubric) -> None:
+    now = [100.0]
+    interview = Interview(toy, ScriptedBackend([]), time_limit=300, clock=lambda: now[0])
+    assert clock_text(Interview(toy, ScriptedBackend([]))) == ""  # no limit: nothing shown
+    interview.open()
+    now[0] += 65.4
+    assert clock_text(interview) == "[1:05 elapsed, 3:55 left]"
+    now[0] += 1000
+    assert clock_text(interview) == "[17:45 elapsed, 0:00 left]"

@@ -230,3 +230,13 @@ def test_text_strips_terminal_escapes(tmp_path: Path, bank: Bank) -> None:
     conversation(tmp_path, "q\x1b[31mred", on(2), Outcome.QUIT, question_text="x")
     text = render(build_report(read_history([tmp_path], bank), bank, AS_OF, UTC), "text")
     assert "\x1b" not in text and "qred" in text
+
+
+def test_a_report_as_of_an_earlier_day_leaves_out_later_conversations(
+    data: Path, bank: Bank
+) -> None:
+    earlier = build_report(read_history([data], bank), bank, date(2026, 11, 12), UTC)
+    assert [c.day for c in earlier.conversations][-1] == date(2026, 11, 10)
+    # calibration quit on Nov 10 (due Nov 11); bias-variance missed on Nov 8 (due Nov 9)
+    assert [d.question for d in earlier.due] == ["bias-variance", "calibration"]
+    assert {d.question: d.due for d in earlier.schedule}["random-forest"] == date(2026, 11, 13)
