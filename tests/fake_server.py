@@ -64,6 +64,8 @@ class FakeServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as model servers do
+
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 

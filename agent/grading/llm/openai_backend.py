@@ -32,6 +32,7 @@ happens then (the registry grades such a turn offline and marks it ``fallback``)
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import math
@@ -184,6 +185,16 @@ def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
     return out
 
 
+class _HttpClient(openai.DefaultHttpxClient):
+    """The SDK's default HTTP client, closed when it is garbage collected (as the SDK closes the
+    one it builds itself), so pooled keep-alive connections are not left open."""
+
+    def __del__(self) -> None:
+        if not self.is_closed:
+            with contextlib.suppress(Exception):
+                self.close()
+
+
 class OpenAIBackend:
     """Grades answers and words probes with a model behind an OpenAI-compatible endpoint.
 
@@ -214,7 +225,7 @@ class OpenAIBackend:
         self._config = config
         self._local = threading.local()
         """Per thread: the HTTP requests sent for the turn being graded."""
-        http = http_client or openai.DefaultHttpxClient()
+        http = http_client or _HttpClient()
         hooks = http.event_hooks
         http.event_hooks = {**hooks, "request": [*hooks.get("request", []), self._sent]}
         self._client = openai.OpenAI(
