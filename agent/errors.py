@@ -37,3 +37,7 @@ class InputError(FollowupError):
 
 class BackendError(FollowupError):
     """A backend could not grade a turn (after its own retries); the reason is one line."""
+
+
+class EvalStopped(FollowupError):
+    """An eval run stopped calling a model that failed too often in a row: no verdict."""

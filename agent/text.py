@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 """Control characters (C0 but tab and newline, DEL, C1) and invisible format characters."""
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
-"""Terminal escape sequences (CSI and the two-character ones)."""
+ANSI = re.compile(
+    r"\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC (window title, hyperlinks, clipboard)
+    r"|\x1b[PX^_][^\x1b\n]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"  # CSI (7-bit and 8-bit)
+    r"|\x1b[ -/]*[0-~]"  # the short ones: ESC c, ESC 7, ESC ( B, ...
+)
+"""Terminal escape sequences, with the payload of the string-carrying ones (OSC, DCS)."""
+BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional controls, which reorder what a terminal shows ("Trojan Source")."""
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+_MARKDOWN = re.compile(r"\*\*|__|`+|^\s{0,3}(?:#{1,6}|>|[-*+])\s+", re.MULTILINE)
 
 
 STOP_WORDS_TEXT = """
@@ -45,8 +56,20 @@ def flatten(text: str) -> str:
 
 
 def plain(text: object) -> str:
-    """Text safe to print on a terminal: escape sequences and control characters removed."""
-    return CONTROL.sub("", ANSI.sub("", str(text)))
+    """Text safe to print on a terminal: escape sequences and control characters removed.
+
+    Tabs and newlines stay; so does everything printable. Used on every string that did not
+    come from followup itself (answers, model text, transcripts) before it is printed or stored.
+    """
+    return BIDI.sub("", CONTROL.sub("", ANSI.sub("", str(text))))
+
+
+def strip_markup(text: str) -> str:
+    """Plain words from text a model may have dressed up: HTML (scripts whole), Markdown marks,
+    entities, escape sequences and control characters removed, whitespace made single spaces."""
+    text = plain(html.unescape(plain(text)))
+    text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
+    return " ".join(_MARKDOWN.sub("", text).split())
 
 
 def repair_surrogates(text: str) -> str:

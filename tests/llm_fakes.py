@@ -12,7 +12,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from agent.bank.rubric import DIMENSIONS
 from agent.grading.fallback import FallbackBackend
-from agent.grading.llm.openai_backend import OpenAIBackend
+from agent.grading.llm.openai_backend import OpenAIBackend, transport_retrying
 from agent.grading.llm.turn import ReplyError
 from agent.grading.offline import OfflineBackend
 from agent.grading.settings import LLMConfig
@@ -30,6 +30,12 @@ def no_sleep_retrying(attempts: int = 3) -> Retrying:
         wait=wait_none(),
         reraise=True,
     )
+
+
+def no_wait_transport(max_retries: int) -> Retrying:
+    """The adapter's transport policy without the backoff (Retry-After is still honoured by
+    the real policy; tests that need it send ``retry-after: 0.01``)."""
+    return transport_retrying(max_retries, wait=wait_none())
 
 
 def config(**overrides: Any) -> LLMConfig:

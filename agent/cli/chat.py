@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from agent.cli.options import (
-    add_backend_options,
-    backend_for,
-    bank_for,
-    open_transcript,
-    pick_question,
-    positive,
-)
+from agent.cli.options import add_backend_options, backend_for, bank_for, pick_question, positive
 from agent.cli.progress import due_questions, nothing_due, saved_progress
-from agent.cli.repl import run_chat
-from agent.session import DEFAULT_MAX_TURNS, Interview, default_transcript_path
+from agent.cli.repl import run_chat, terminal
+from agent.errors import UsageError
+from agent.session import (
+    DEFAULT_MAX_TURNS,
+    Interview,
+    TranscriptWriter,
+    default_transcript_path,
+)
 from agent.version import __version__
 
 
@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="practise: one question, live probes, a graded summary",
         description=(
             "Start a practice interview. Answer over several lines; an empty line sends. "
+            "In a terminal, paste whole answers, edit with the arrow keys, recall earlier "
+            "answers with Up, clear with Ctrl-C; Ctrl-C on an empty prompt or Ctrl-D ends. "
             "Commands: /hint /skip /score /quit /help. The transcript is saved as you go."
         ),
     )
@@ -56,8 +58,37 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     chat.add_argument("--seed", type=int, help="seed for the random question choice")
     add_backend_options(chat)
-    chat.add_argument("--no-color", action="store_true", help="never use colour")
+    chat.add_argument(
+        "--no-color", action="store_true", help="never use colour (so does NO_COLOR=1)"
+    )
     chat.set_defaults(handler=run)
+
+
+def _writer(path: Path, chosen: bool) -> tuple[TranscriptWriter | None, str | None]:
+    """The transcript writer, or None and why when the default place cannot be written.
+
+    Raises:
+        UsageError: a ``--transcript`` path that exists already or cannot be created.
+    """
+    try:
+        return TranscriptWriter(path), None
+    except FileExistsError:
+        raise UsageError(f"the transcript {path} already exists; choose another path") from None
+    except OSError as exc:
+        why = f"cannot write the transcript {path}: {exc.strerror}"
+        if chosen:
+            raise UsageError(why) from exc
+        return None, why
+
+
+def _ending(path: Path, interview: Interview, unwritable: str | None) -> str:
+    if unwritable:
+        return f"Not saved ({unwritable})"
+    if interview.transcript_error and not path.exists():
+        return f"Not saved ({interview.transcript_error})"
+    if interview.transcript_error:
+        return f"Transcript saved up to where writing failed: {path}"
+    return f"Transcript saved to {path}"
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -73,18 +104,22 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     rubric = pick_question(bank, question, args.topic, args.seed)
     backend = backend_for(args)
     path: Path = args.transcript or default_transcript_path(rubric.id)
-    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=open_transcript(path))
+    writer, unwritable = _writer(path, chosen=args.transcript is not None)
+    interview = Interview(rubric, backend, max_turns=args.max_turns, writer=writer)
     model = f", model {backend.model}" if backend.model else ""
     banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"
     if args.due:
         banner += " (the most overdue for review)"
-    color = (not args.no_color) and stdout.isatty()
+    if unwritable:
+        banner += f"\n({unwritable}; this session will not be saved)"
+    color = stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
     run_chat(
         interview,
         stdin,
         stdout,
         color=color,
         banner=banner,
-        on_end=lambda: f"Transcript saved to {path}",
+        on_end=lambda: _ending(path, interview, unwritable),
+        term=terminal(stdin, stdout, color),
     )
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.cli.options import add_backend_options, bank_for, positive, settings_for
-from agent.errors import UsageError
+from agent.errors import EvalStopped, UsageError
 from agent.evals import (
     Gates,
     load_gates,
@@ -22,6 +22,7 @@ from agent.evals import (
 from agent.grading import default_concurrency, get_backend
 
 DEFAULT_GATES = Path("evals") / "gates.yaml"
+DEFAULT_MAX_FAILURES = 5
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "Grade every canned answer and run every canned dialogue in the given case files "
             "(or directories of *.yaml), compare with the human labels, and exit 0 when the "
             "gates hold, 1 when a metric is below its gate or a dialogue failed, 2 when the "
-            "harness could not do its job."
+            "harness could not do its job (bad input, too many unscored cases, or a model that "
+            "failed --max-failures times in a row, after which it is not called again)."
         ),
     )
     evaluate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -54,6 +56,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=positive,
         default=None,
         help="cases graded at once (default 1; 4 with --backend openai)",
+    )
+    evaluate.add_argument(
+        "--max-failures",
+        type=positive,
+        default=DEFAULT_MAX_FAILURES,
+        metavar="N",
+        help="with a model: stop calling it after N failed cases in a row and leave the rest "
+        f"unscored, with the reason (default {DEFAULT_MAX_FAILURES})",
     )
     evaluate.add_argument(
         "--no-cache",
@@ -124,7 +134,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     report = run_suites(
         suites,
         bank,
-        get_backend(settings, cache=not args.no_cache),
+        get_backend(settings, cache=not args.no_cache, max_failures=args.max_failures),
         gates,
         concurrency=args.concurrency or default_concurrency(settings),
         progress=progress_bar(sys.stderr),
@@ -134,6 +144,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         args.json.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if args.junit:
         write_junit(report, args.junit)
+    if report.stopped:
+        raise EvalStopped(f"{report.stopped}; the suite could not be evaluated")
     if report.metrics.unscored > gates.max_unscored:
         raise UsageError(
             f"{report.metrics.unscored} grade(s) could not be produced "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from agent.cli.options import (
     positive,
 )
 from agent.cli.progress import due_questions, saved_progress
-from agent.cli.repl import Style, converse, mmss
+from agent.cli.repl import Style, Terminal, converse, mmss, terminal
 from agent.session import DEFAULT_MAX_TURNS, OUTCOME_TEXT, Interview, default_transcript_path
 from agent.session.loop import DEFAULT_QUESTIONS, LoopQuestion, LoopReport, MockLoop, draw_questions
 from agent.version import __version__
@@ -142,7 +143,9 @@ def run(
         clock=clock,
         writer_for=lambda r: open_transcript(default_transcript_path(r.id, args.transcript_dir)),
     )
-    style = Style((not args.no_color) and stdout.isatty())
+    color = stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
+    term = terminal(stdin, stdout, color)
+    style = term.style
     each = f", {args.time_limit:g} min each" if limit else ""
     stdout.write(
         style.dim(
@@ -154,17 +157,18 @@ def run(
     for note in notes:
         stdout.write(style.dim(note) + "\n")
     stdout.write(style.dim("Type /help for commands: /next moves on, /quit ends the loop.") + "\n")
-    _ask_all(loop, stdin, stdout, style)
+    _ask_all(loop, stdin, stdout, term)
     stdout.write(render_report(loop.report(), style))
     stdout.flush()
     return 0
 
 
-def _ask_all(loop: MockLoop, stdin: TextIO, stdout: TextIO, style: Style) -> None:
+def _ask_all(loop: MockLoop, stdin: TextIO, stdout: TextIO, term: Terminal) -> None:
+    style = term.style
     total = len(loop.rubrics)
     for number, interview in enumerate(loop.interviews(), start=1):
         stdout.write(f"\n{style.bold(f'Question {number} of {total}')} {_about(interview)}\n")
-        left = converse(interview, stdin, stdout, style, mock=True)
+        left = converse(interview, stdin, stdout, term, mock=True)
         result = loop.result(number, interview)
         stdout.write(f"\n{style.dim(f'Question {number}:')} {_line(result, style)}\n")
         if left:

@@ -1,7 +1,8 @@
 """What an eval run produces, typed: per-case verdicts, metrics, gate checks, the report.
 
 The JSON report (``followup eval --json``) is ``EvalReport.model_dump_json``; it carries a
-format ``version``, bumped whenever a field changes meaning or goes away.
+format ``version``, bumped whenever a field changes meaning or goes away (version 2:
+``usage.calls`` counts every HTTP request, retries included; ``stopped`` is new).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from agent.bank.rubric import Dimension
 from agent.grading.backend import Usage
 from agent.models import Strict
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 class AnswerVerdict(Strict):
@@ -128,3 +129,6 @@ class EvalReport(Strict):
     per_suite: dict[str, Metrics] = Field(default_factory=dict)
     gates: list[GateCheck] = Field(default_factory=list)
     cases: list[CaseResult]
+    stopped: str | None = None
+    """Why the run stopped calling the model before every case was graded (None: it did not);
+    each case it did not grade is unscored with the reason."""

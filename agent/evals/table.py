@@ -73,6 +73,8 @@ def render_table(report: EvalReport) -> str:
         for c in known:
             state = "PASSED - remove the known_failure marker" if c.passed else "still fails"
             lines.append(f"  {c.id}: {state}; {'; '.join(c.differences)} ({c.known_failure})")
+    if report.stopped:
+        lines += ["", f"stopped: {report.stopped}"]
     lines.append("")
     for g in report.gates:
         mark = "ok  " if g.passed else "FAIL"

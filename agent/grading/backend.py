@@ -48,7 +48,7 @@ class Usage(Frozen):
     """What a turn (or a suite) cost at the model endpoint."""
 
     calls: int = 0
-    """Chat-completion requests made (SDK transport retries not counted)."""
+    """HTTP requests sent to the endpoint, every retry included."""
     cached: int = 0
     """Replies served from the disk cache instead of a call."""
     prompt_tokens: int = 0
@@ -61,6 +61,17 @@ class Usage(Frozen):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
         )
+
+
+class FallbackInfo(Frozen):
+    """Why a turn was graded by the fallback instead of the configured backend."""
+
+    reason: str
+    """One line: the failure (naming the HTTP status or the timeout), or why no call was made."""
+    called: bool = True
+    """False when the model was not called at all (it had already failed too often)."""
+    circuit: str | None = None
+    """Set once the model is no longer called: why, in one line naming the server."""
 
 
 class Assessment(Frozen):
@@ -81,6 +92,8 @@ class Assessment(Frozen):
     notes: list[str] = Field(default_factory=list)
     usage: Usage | None = None
     """Model usage for this turn (None for backends that call no model)."""
+    fallback_info: FallbackInfo | None = None
+    """Why the fallback graded this turn (None when it did not)."""
 
 
 class Backend(Protocol):

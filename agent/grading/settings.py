@@ -32,6 +32,9 @@ from agent.resources import user_dir
 BackendName = Literal["offline", "openai"]
 """The backends there are; `agent.grading.registry` builds each of them."""
 StructuredOutput = Literal["auto", "json_schema", "json_object", "prompt"]
+DEFAULT_TIMEOUT = 15.0
+"""Seconds per request: a quick hosted model answers a turn in a few seconds; a model on a CPU
+may need ``timeout = 120``. Two timed-out turns (about 30 s) and a session grades offline."""
 PLACEHOLDER_KEY = "not-needed"
 """Sent to a local server (``base_url`` set, no key): such servers ignore the header."""
 
@@ -43,10 +46,12 @@ class LLMConfig(Frozen):
     model: str | None = None
     base_url: str | None = None
     api_key: SecretStr | None = None
-    timeout: Annotated[float, Field(gt=0)] = 60.0
-    """Seconds per HTTP request."""
+    timeout: Annotated[float, Field(gt=0)] = DEFAULT_TIMEOUT
+    """Seconds per HTTP request. A request that times out is not retried: a hung server costs
+    one timeout per turn, and a session stops calling it after two failed turns."""
     max_retries: Annotated[int, Field(ge=0, le=10)] = 2
-    """Transport retries done by the SDK (429 honouring Retry-After, 5xx, timeouts)."""
+    """Transport retries after a 408/409/429/5xx (honouring Retry-After) or a refused or
+    dropped connection; never after a timeout."""
     reply_retries: Annotated[int, Field(ge=0, le=5)] = 2
     """Extra attempts when a reply is unusable (invalid, refused, cut off)."""
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.0

@@ -13,7 +13,12 @@ from agent.session.policy import (
     step,
 )
 from agent.session.summary import OUTCOME_TEXT, Summary, summarize, summarize_grades
-from agent.session.transcript import TranscriptWriter, default_transcript_path, read_transcript
+from agent.session.transcript import (
+    TranscriptWriter,
+    data_dir,
+    default_transcript_path,
+    read_transcript,
+)
 
 __all__ = [
     "DEFAULT_MAX_TURNS",
@@ -29,6 +34,7 @@ __all__ = [
     "Turn",
     "TurnResult",
     "choose_probe",
+    "data_dir",
     "default_transcript_path",
     "next_probe",
     "read_transcript",

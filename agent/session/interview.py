@@ -1,7 +1,10 @@
 """One interview: explicit state, one method per thing that can happen, named outcomes.
 
 The REPL, the eval dialogue runner and the tests all drive this same object, so the rules are
-exercised the same way everywhere. Every event is written to the transcript as it happens.
+exercised the same way everywhere. Every event is written to the transcript as it happens; when
+the transcript cannot be written (a full disk), ``transcript_error`` says why, recording stops
+and the interview goes on. An answer is stored and graded without control characters or escape
+sequences, and on its first ``MAX_ANSWER_CHARS`` characters.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from agent.bank.rubric import Rubric
-from agent.grading.backend import Assessment, Backend, Exchange
+from agent.errors import TranscriptError
+from agent.grading.backend import Assessment, Backend, Exchange, FallbackInfo
 from agent.grading.grade import Grade
 from agent.session.policy import (
     DEFAULT_MAX_TURNS,
@@ -33,6 +37,10 @@ from agent.session.transcript import (
     SkipEvent,
     TranscriptWriter,
 )
+from agent.text import plain
+
+MAX_ANSWER_CHARS = 50_000
+"""What is graded of one answer (a pasted essay is cut here, and the candidate told)."""
 
 
 @dataclass
@@ -53,6 +61,10 @@ class TurnResult:
     outcome: Outcome | None
     fallback: bool
     notes: list[str] = field(default_factory=list)
+    fallback_info: FallbackInfo | None = None
+    """Why the fallback graded this turn, and whether the model is still called."""
+    cut: str | None = None
+    """Set when the answer was longer than what is graded (the note says so)."""
 
 
 class Interview:
@@ -98,11 +110,18 @@ class Interview:
         self.turns: list[Turn] = []
         self.current: Probe | None = None
         self.outcome: Outcome | None = None
+        self.transcript_error: str | None = None
+        """Why the transcript stopped being written (None while it is written)."""
         self._opened = False
 
     def _emit(self, event: BaseModel) -> None:
-        if self.writer is not None:
+        if self.writer is None:
+            return
+        try:
             self.writer.write(event)
+        except TranscriptError as exc:
+            self.transcript_error = str(exc)
+            self.writer = None
 
     @property
     def asked(self) -> str:
@@ -156,11 +175,14 @@ class Interview:
         if self.outcome is not None:
             raise RuntimeError(f"the interview is over ({self.outcome})")
         self.open()
+        text, cut = _graded_part(text)
         turn_no = len(self.turns) + 1
         self._emit(AnswerEvent(turn=turn_no, text=text))
         history = [Exchange(asked=t.asked, answer=t.answer) for t in self.turns]
         request = self.state.request(text, self.asked, history, self.current is not None)
         assessment = self.backend.assess(self.rubric, request)
+        if cut:
+            assessment = assessment.model_copy(update={"notes": [cut, *assessment.notes]})
         self._emit(
             GradeEvent(
                 turn=turn_no,
@@ -190,7 +212,15 @@ class Interview:
         if outcome is not None:
             self._end(outcome)
         notes = list(assessment.notes)
-        return TurnResult(assessment.grade, probe, outcome, assessment.fallback, notes)
+        return TurnResult(
+            assessment.grade,
+            probe,
+            outcome,
+            assessment.fallback,
+            notes,
+            assessment.fallback_info,
+            cut,
+        )
 
     def _ask(self, probe: Probe, turn_no: int) -> None:
         self.state.asked.append(probe.base_text)
@@ -240,3 +270,14 @@ class Interview:
         )
         if self.writer is not None:
             self.writer.close()
+
+
+def _graded_part(text: str) -> tuple[str, str | None]:
+    """The answer as it is stored and graded, and a note when it had to be cut."""
+    text = plain(text)
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text, None
+    note = (
+        f"the answer has {len(text):,} characters; only the first {MAX_ANSWER_CHARS:,} were graded"
+    )
+    return text[:MAX_ANSWER_CHARS], note

@@ -176,7 +176,7 @@ def choose_probe(rubric: Rubric, state: PolicyState, assessment: Assessment) -> 
             source=ProbeSource.MODEL,
             base_text=suggested.text,
         )
-    quote = pick_quote(assessment.grade, bank.dimension)
+    quote = pick_quote(assessment.grade, bank.dimension, bank.text)
     return bank.model_copy(update={"text": with_quote(bank.text, quote)})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from agent.bank.rubric import DIMENSIONS, Dimension, DimensionRubric, Rubric
@@ -9,6 +10,7 @@ from agent.grading.grade import DimensionGrade, Grade
 from agent.models import Strict
 from agent.session.interview import Interview
 from agent.session.policy import Outcome
+from agent.text import plain
 
 OUTCOME_TEXT = {
     Outcome.SENIOR: "reached the senior layer on all four dimensions",
@@ -85,6 +87,25 @@ def _missing(spec: DimensionRubric, score: int, grade: DimensionGrade | None) ->
     return " Or: ".join(unsaid[:MAX_MISSING])
 
 
+_NEEDS = re.compile(r";?\s*\ba [23] needs: (?P<needs>.*)$", re.DOTALL)
+_JOINT = re.compile(r"\.\s*;\s*")
+
+
+def tidy_reason(reason: str, missing: str | None) -> str:
+    """A grade's reason as the summary shows it: one line, points joined by "; " (not ".;"),
+    and without a trailing "a 3 needs: ..." when the summary's ``missing`` line says what the
+    next level needs."""
+    text = _JOINT.sub("; ", " ".join(plain(reason).split()))
+    needs = _NEEDS.search(text)
+    if needs and needs.start() > 0 and missing:
+        text = text[: needs.start()]
+    return text
+
+
+def _key(text: str) -> str:
+    return " ".join(_JOINT.sub("; ", text).split()).rstrip(" .").casefold()
+
+
 def summarize_grades(
     rubric: Rubric,
     grades: Sequence[Grade],
@@ -114,7 +135,7 @@ def summarize_grades(
                 score=score,
                 turn=turn if score > 0 else None,
                 evidence=grade.evidence if grade and score > 0 else [],
-                reason=grade.reason if grade else "no answer given",
+                reason=tidy_reason(grade.reason, missing) if grade else "no answer given",
                 missing=missing,
             )
         )
@@ -140,3 +161,12 @@ def summarize(interview: Interview) -> Summary:
         interview.outcome or Outcome.QUIT,
         [turn.assessment.conversation for turn in interview.turns],
     )
+
+
+def offline_turns(interview: Interview) -> list[tuple[int, str]]:
+    """The turns the fallback graded (the model failed, or was no longer called), and why."""
+    return [
+        (n, turn.assessment.fallback_info.reason if turn.assessment.fallback_info else "")
+        for n, turn in enumerate(interview.turns, start=1)
+        if turn.assessment.fallback
+    ]

@@ -10,12 +10,14 @@ they were. A frozen file of each version is under ``tests/fixtures/transcripts``
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal, TextIO
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -128,23 +130,61 @@ def default_transcript_path(question_id: str, directory: Path | None = None) -> 
 class TranscriptWriter:
     """Writes events to a new JSONL file, one durable line per event.
 
+    A line that cannot be written whole (a full disk, a file size limit, an I/O error) is cut
+    back off the file, so what is on disk stays a valid transcript (or, when not even the first
+    line fit, there is no file); the writer then closes and raises ``TranscriptError`` once,
+    with a one-line reason. Later writes are ignored.
+
     Raises:
         FileExistsError: the file exists already (a transcript is never overwritten).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = path.open("x", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file stands where the directory should be
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
+        # Unbuffered: a failed line leaves nothing behind in a buffer to land on disk later.
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        self._good = 0
+        """Bytes on disk that end with a whole line."""
 
     def write(self, event: BaseModel) -> None:
-        line = event.model_dump_json()
-        self._file.write(line + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """Write one event as a line, flushed and fsynced.
+
+        Raises:
+            TranscriptError: the line could not be written; the file keeps every line before.
+        """
+        if self._fd is None:
+            return
+        data = memoryview((event.model_dump_json() + "\n").encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._fail(exc)
+        self._good = os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def _fail(self, exc: OSError) -> None:
+        fd, self._fd = self._fd, None
+        assert fd is not None
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, self._good)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        if self._good == 0:  # not one line: no file rather than an empty one
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        why = exc.strerror or type(exc).__name__
+        raise TranscriptError(f"cannot write the transcript {self.path}: {why}") from exc
 
     def close(self) -> None:
-        self._file.close()
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def read_transcript(path: Path) -> tuple[list[Event], list[str]]:

@@ -206,7 +206,7 @@ class _Broken:
 def test_unscored_grades_are_never_scores_and_too_many_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(eval_command, "get_backend", lambda settings, cache: _Broken())
+    monkeypatch.setattr(eval_command, "get_backend", lambda settings, **_: _Broken())
     suite = write_suite(tmp_path, [answer_case("a", "t", ALL0)])
     report = tmp_path / "r.json"
     status, _, err = run(str(suite), "--json", str(report))
@@ -312,7 +312,7 @@ def test_the_json_report_has_a_format_version_and_typed_cases(tmp_path: Path) ->
     status, _, _ = run(str(suite), "--json", str(report))
     assert status == 0
     data = json.loads(report.read_text())
-    assert data["version"] == REPORT_VERSION == 1
+    assert data["version"] == REPORT_VERSION == 2
     loaded = EvalReport.model_validate(data)
     (case,) = loaded.cases
     assert isinstance(case.got, AnswerVerdict) and case.error is None

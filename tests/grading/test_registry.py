@@ -20,6 +20,7 @@ from agent.grading import (
     default_concurrency,
     get_backend,
 )
+from agent.grading.fallback import SESSION_MAX_FAILURES
 from agent.grading.llm import OpenAIBackend
 from agent.grading.offline import OfflineBackend
 from agent.grading.settings import BackendName
@@ -77,3 +78,76 @@ def test_other_errors_are_not_swallowed(toy: Rubric) -> None:
         FallbackBackend(_Buggy(), OfflineBackend()).assess(
             toy, TurnRequest(answer="x", asked=toy.question)
         )
+
+
+def ask(composed: FallbackBackend, toy: Rubric) -> Assessment:
+    return composed.assess(toy, TurnRequest(answer="A toy is a thing.", asked=toy.question))
+
+
+def test_the_breaker_opens_after_max_failures_in_a_row(toy: Rubric) -> None:
+    failing = _Failing()
+    composed = FallbackBackend(failing, OfflineBackend(), 2, endpoint="http://127.0.0.1:9/v1")
+    first, second, third = (ask(composed, toy) for _ in range(3))
+    assert failing.calls == 2  # the third turn never reached the model
+    assert first.fallback_info is not None and first.fallback_info.circuit is None
+    why = "the model server at http://127.0.0.1:9/v1 failed twice in a row (HTTP 500)"
+    assert second.fallback_info is not None and second.fallback_info.circuit == why
+    assert second.notes == [
+        "the model backend failed (HTTP 500); this turn was graded offline",
+        f"{why}; the model is not called again",
+    ]
+    assert third.fallback and third.usage is None
+    assert third.fallback_info is not None and not third.fallback_info.called
+    assert third.fallback_info.reason == f"not sent to the model: {why}"
+    assert composed.circuit == why
+
+
+def test_a_success_resets_the_count(toy: Rubric) -> None:
+    class _Flaky(_Failing):
+        def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
+            self.calls += 1
+            if self.calls % 2:
+                raise BackendFailure("timed out after 15 s")
+            return ScriptedBackend([{"definition": 1}]).assess(rubric, request)
+
+    flaky = _Flaky()
+    composed = FallbackBackend(flaky, OfflineBackend(), 2)
+    results = [ask(composed, toy) for _ in range(6)]
+    assert flaky.calls == 6 and composed.circuit is None
+    assert [r.fallback for r in results] == [True, False] * 3
+
+
+def test_different_reasons_are_all_named(toy: Rubric) -> None:
+    reasons = iter(["HTTP 503", "timed out after 15 s", "HTTP 503"])
+
+    class _Varied(_Failing):
+        def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
+            raise BackendFailure(next(reasons))
+
+    composed = FallbackBackend(_Varied(), OfflineBackend(), 3)
+    for _ in range(3):
+        ask(composed, toy)
+    assert composed.circuit == (
+        "the model failed 3 times in a row (HTTP 503, then timed out after 15 s)"
+    )
+
+
+def test_without_max_failures_the_model_is_always_called(toy: Rubric) -> None:
+    failing = _Failing()
+    composed = FallbackBackend(failing, OfflineBackend())
+    for _ in range(5):
+        ask(composed, toy)
+    assert failing.calls == 5 and composed.circuit is None
+
+
+def test_the_registry_builds_the_breaker_with_the_servers_url() -> None:
+    settings = LLMConfig(
+        backend="openai", model="m", base_url="http://127.0.0.1:9/v1", api_key=SecretStr("k")
+    )
+    session = get_backend(settings)
+    run = get_backend(settings, max_failures=5)
+    assert isinstance(session, FallbackBackend) and isinstance(run, FallbackBackend)
+    assert (session.max_failures, run.max_failures) == (SESSION_MAX_FAILURES, 5) == (2, 5)
+    assert session.endpoint == "http://127.0.0.1:9/v1"
+    with pytest.raises(ValueError, match="at least 1"):
+        FallbackBackend(_Failing(), OfflineBackend(), 0)

@@ -117,11 +117,19 @@ def test_a_dimension_at_two_gets_senior_probes_first(toy: Rubric) -> None:
     assert probe.base_text == "Where would you set the toy threshold, and why there?"
 
 
-def test_probe_quotes_the_candidate(toy: Rubric) -> None:
+def test_probe_quotes_the_candidate_when_it_is_about_what_they_said(toy: Rubric) -> None:
+    # tradeoff at 2: the senior probe "Where would you set the toy threshold ...?" is about toys
+    interview = Interview(toy, ScriptedBackend([scores(3, 3, 3, 2)]))
+    result = interview.answer("Cheap toys break.")
+    assert result.probe is not None and "toy threshold" in result.probe.text
+    assert result.probe.text.startswith('You said "Cheap toys break". ')
+
+
+def test_a_probe_about_something_never_said_has_no_quote(toy: Rubric) -> None:
     interview = Interview(toy, ScriptedBackend([scores(0, 0, 0, 1)]))
     result = interview.answer("Cheap toys break.")
     assert result.probe is not None
-    assert result.probe.text.startswith('You said "Cheap toys break". ')
+    assert result.probe.text == "What about definition, first?"
 
 
 def test_skip_sets_the_dimension_aside(toy: Rubric) -> None:

@@ -3,43 +3,55 @@
 This is the only module that imports ``openai``. One turn is one call in the common case: the
 rendered prompt (``agent.grading.llm.turn``) asks for the grades and the next probe together.
 
-Who retries what:
+Who retries what (the SDK itself never retries: its client is built with ``max_retries=0``):
 
-* The SDK retries transport faults itself (429 honouring Retry-After, 5xx, timeouts,
-  connection errors), ``max_retries`` times.
-* One tenacity policy, here, retries what the SDK cannot see: a reply that is not valid JSON or
-  does not fit the schema, a refusal, a reply cut off at ``max_tokens``. The retry tells the
-  model what was wrong with its previous reply. A 200 whose body is not a chat completion at
-  all (a proxy's HTML page, ``"message": null``, no ``choices``) is retried the same way: the
-  SDK builds its response objects without validating them, so ``_unpack`` checks every field
-  it reads.
+* A transport policy (tenacity), here, re-sends a request that failed with a 408, 409, 429 or
+  5xx (waiting what Retry-After asks, up to ``MAX_RETRY_AFTER`` seconds; longer is not waited
+  for) or whose connection was refused or dropped, ``max_retries`` times. A request that timed
+  out is never re-sent: a hung server would only cost another full timeout, and the session's
+  circuit breaker (``FallbackBackend``) stops calling it after two failed turns.
+* A second tenacity policy retries what the transport cannot see: a reply that is not valid
+  JSON or does not fit the schema, a refusal, a reply cut off at ``max_tokens``. The retry tells
+  the model what was wrong with its previous reply. A 200 whose body is not a chat completion
+  at all (a proxy's HTML page, ``"message": null``, no ``choices``) is retried the same way:
+  the SDK builds its response objects without validating them, so ``_unpack`` checks every
+  field it reads.
 * With ``structured_output = "auto"`` (the default), the mode is negotiated once per backend
-  instance: ``json_schema`` first; an error
-  naming ``response_format``/``json_schema`` (llama-cpp-python answers a 500 carrying its
-  validation error) switches to ``{"type": "json_object", "schema": ...}``, and a rejection of
-  that to plain prompting. Until a mode has worked once, requests go out without SDK retries,
-  so a rejection costs one call rather than ``1 + max_retries``; any other failure of such a
-  request is sent again with the SDK's retries. Every reply is validated whatever the server
-  claims to enforce. A pinned mode is never negotiated: when the server rejects it, the turn
-  fails (and is graded offline) with the reason in its notes.
+  instance: ``json_schema`` first; an error naming ``response_format``/``json_schema``
+  (llama-cpp-python answers a 500 carrying its validation error) switches to
+  ``{"type": "json_object", "schema": ...}``, and a rejection of that to plain prompting. A
+  rejection is never retried, so it costs one request. Every reply is validated whatever the
+  server claims to enforce. A pinned mode is never negotiated: when the server rejects it, the
+  turn fails (and is graded offline) with the reason in its notes.
 
-When all of that fails, ``assess`` raises ``BackendFailure``; ``FallbackBackend`` decides
-what happens then (the registry grades such a turn offline and marks it ``fallback``).
+``Usage.calls`` counts HTTP requests as the HTTP client sends them (an event hook on it), so
+every retry is counted. When all of that fails, ``assess`` raises ``BackendFailure`` with a
+one-line reason naming the HTTP status or the timeout; ``FallbackBackend`` decides what
+happens then (the registry grades such a turn offline and marks it ``fallback``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import json
+import math
+import random
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
 from openai.types.chat.chat_completion import Choice
 from tenacity import (
+    RetryCallState,
     RetryError,
     Retrying,
+    retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
     wait_exponential,
@@ -57,10 +69,15 @@ from agent.grading.llm.turn import (
     verify,
 )
 from agent.grading.settings import LLMConfig
+from agent.text import plain
 
 Mode = Literal["json_schema", "json_object", "prompt"]
 _NEXT_MODE: dict[Mode, Mode] = {"json_schema": "json_object", "json_object": "prompt"}
 SCHEMA_NAME = "turn_assessment"
+MAX_RETRY_AFTER = 30.0
+"""Seconds of Retry-After worth waiting for; a server asking for longer fails the turn."""
+MAX_BACKOFF = 8.0
+MAX_DETAIL_CHARS = 100
 
 
 def default_retrying(reply_retries: int) -> Retrying:
@@ -69,6 +86,61 @@ def default_retrying(reply_retries: int) -> Retrying:
         retry=retry_if_exception_type(ReplyError),
         stop=stop_after_attempt(1 + reply_retries),
         wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    )
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked to wait (``retry-after-ms`` or ``retry-after``), if it did."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _resendable(exc: BaseException) -> bool:
+    """A transport fault worth sending the request again for (never a timeout)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return False
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    if isinstance(exc, openai.APIStatusError) and _transient(exc):
+        after = _retry_after(exc)
+        return after is None or after <= MAX_RETRY_AFTER
+    return False
+
+
+def _transport_wait(state: RetryCallState) -> float:
+    """What the server asked for, else exponential backoff with a little jitter."""
+    exc = state.outcome.exception() if state.outcome else None
+    after = _retry_after(exc)
+    if after is not None:
+        return after
+    backoff: float = min(0.5 * 2.0 ** (state.attempt_number - 1), MAX_BACKOFF)
+    return backoff * (1 - 0.25 * random.random())
+
+
+def transport_retrying(
+    max_retries: int, wait: Callable[[RetryCallState], float] = _transport_wait
+) -> Retrying:
+    """The one retry policy for transport faults (see the module docstring)."""
+    return Retrying(
+        retry=retry_if_exception(_resendable),
+        stop=stop_after_attempt(1 + max_retries),
+        wait=wait,
         reraise=True,
     )
 
@@ -113,13 +185,25 @@ def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
     return out
 
 
+class _HttpClient(openai.DefaultHttpxClient):
+    """The SDK's default HTTP client, closed when it is garbage collected (as the SDK closes the
+    one it builds itself), so pooled keep-alive connections are not left open."""
+
+    def __del__(self) -> None:
+        if not self.is_closed:
+            with contextlib.suppress(Exception):
+                self.close()
+
+
 class OpenAIBackend:
     """Grades answers and words probes with a model behind an OpenAI-compatible endpoint.
 
     Args:
         config: model, endpoint, key, timeouts and retry counts.
-        client: an ``openai.OpenAI`` to use instead of building one (tests, custom transports).
+        http_client: the ``httpx.Client`` the SDK sends through (tests, proxies, custom
+            transports); a request-counting event hook is added to it.
         retrying: the tenacity policy for unusable replies (tests pass one that does not sleep).
+        transport: the tenacity policy for transport faults (default ``transport_retrying``).
         cache: a reply cache (None: always call).
     """
 
@@ -129,8 +213,9 @@ class OpenAIBackend:
         self,
         config: LLMConfig,
         *,
-        client: openai.OpenAI | None = None,
+        http_client: httpx.Client | None = None,
         retrying: Retrying | None = None,
+        transport: Retrying | None = None,
         cache: ReplyCache | None = None,
     ) -> None:
         if not config.model:
@@ -138,21 +223,25 @@ class OpenAIBackend:
         self.model: str | None = config.model
         self._model = config.model
         self._config = config
-        self._client = client or openai.OpenAI(
+        self._local = threading.local()
+        """Per thread: the HTTP requests sent for the turn being graded."""
+        http = http_client or _HttpClient()
+        hooks = http.event_hooks
+        http.event_hooks = {**hooks, "request": [*hooks.get("request", []), self._sent]}
+        self._client = openai.OpenAI(
             api_key=config.api_key.get_secret_value() if config.api_key else None,
             base_url=config.base_url,
             timeout=config.timeout,
-            max_retries=config.max_retries,
+            max_retries=0,
+            http_client=http,
         )
         self._retrying = retrying or default_retrying(config.reply_retries)
+        self._transport = transport or transport_retrying(config.max_retries)
         self._cache = cache
         self._lock = threading.Lock()
         self._mode: Mode = "json_schema"
-        self._confirmed = False
-        """True once a request in the current mode succeeded (no more negotiation)."""
         if config.structured_output != "auto":
             self._mode = config.structured_output
-            self._confirmed = True
         self.usage = Usage()
         """Running total over every turn this instance graded."""
 
@@ -168,6 +257,10 @@ class OpenAIBackend:
     def base_url(self) -> str:
         return str(self._client.base_url)
 
+    def _sent(self, request: httpx.Request) -> None:
+        """httpx event hook: one more request on the wire for this thread's turn."""
+        self._local.requests = getattr(self._local, "requests", 0) + 1
+
     def assess(self, rubric: Rubric, request: TurnRequest) -> Assessment:
         """Grade one answer and word the next probe.
 
@@ -176,20 +269,21 @@ class OpenAIBackend:
         """
         messages = build_messages(rubric, request)
         spent: list[Usage] = []
+        self._local.requests = 0
         try:
             reply = self._reply(messages, spent)
         except BackendFailure as exc:
-            usage = sum(spent, Usage())
-            self._add(usage)
-            raise BackendFailure(exc.reason, usage) from exc
-        usage = sum(spent, Usage())
-        self._add(usage)
+            raise BackendFailure(exc.reason, self._spend(spent)) from exc
+        usage = self._spend(spent)
         grade, probe, notes = verify(reply, rubric, request)
         return Assessment(grade=grade, probe=probe, notes=notes, usage=usage)
 
-    def _add(self, usage: Usage) -> None:
+    def _spend(self, spent: list[Usage]) -> Usage:
+        """This turn's usage (requests counted on the wire), added to the running total."""
+        usage = sum(spent, Usage(calls=self._local.requests))
         with self._lock:
             self.usage = self.usage + usage
+        return usage
 
     def _parameters(self) -> dict[str, object]:
         return {
@@ -198,29 +292,29 @@ class OpenAIBackend:
             "schema": SCHEMA_NAME,
         }
 
+    def _cached(self, key: str, spent: list[Usage]) -> ModelReply | None:
+        if self._cache is None:
+            return None
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        try:
+            reply = parse_reply(hit.content)
+        except ReplyError:
+            return None
+        tokens = {"prompt_tokens": hit.prompt_tokens, "completion_tokens": hit.completion_tokens}
+        spent.append(Usage(cached=1, **tokens))
+        return reply
+
     def _reply(self, messages: list[dict[str, str]], spent: list[Usage]) -> ModelReply:
-        key = None
-        if self._cache is not None:
-            key = cache_key(self._model, self.base_url, messages, self._parameters())
-            hit = self._cache.get(key)
-            if hit is not None:
-                try:
-                    reply = parse_reply(hit.content)
-                except ReplyError:
-                    pass
-                else:
-                    spent.append(
-                        Usage(
-                            cached=1,
-                            prompt_tokens=hit.prompt_tokens,
-                            completion_tokens=hit.completion_tokens,
-                        )
-                    )
-                    return reply
+        key = cache_key(self._model, self.base_url, messages, self._parameters())
+        hit = self._cached(key, spent)
+        if hit is not None:
+            return hit
         previous: list[dict[str, str]] = []
 
         def attempt() -> tuple[ModelReply, _Raw]:
-            raw = self._call(messages + previous, spent)
+            raw = _unpack(self._transport.copy()(self._send, messages + previous), spent)
             try:
                 return _check(raw), raw
             except ReplyError as exc:
@@ -238,61 +332,81 @@ class OpenAIBackend:
         try:
             reply, raw = self._retrying.copy()(attempt)
         except ReplyError as exc:
-            raise BackendFailure(str(exc)) from exc
+            raise BackendFailure(plain(exc)) from exc
         except RetryError as exc:  # an injected policy without reraise=True
-            raise BackendFailure(str(exc.last_attempt.exception())) from exc
+            raise BackendFailure(plain(exc.last_attempt.exception())) from exc
         except openai.OpenAIError as exc:
-            raise BackendFailure(_describe(exc)) from exc
-        if self._cache is not None and key is not None:
+            raise BackendFailure(self._describe(exc)) from exc
+        if self._cache is not None:
             self._cache.put(key, raw.cached())
         return reply
 
-    def _call(self, messages: list[dict[str, str]], spent: list[Usage]) -> _Raw:
-        """One chat completion, after negotiating the structured-output mode if need be."""
-        sdk_retries = False
+    def _send(self, messages: list[dict[str, str]]) -> object:
+        """One chat completion (another when the server rejects the structured-output mode)."""
         while True:
             mode = self._mode
-            probing = not self._confirmed and not sdk_retries
-            client = self._client.with_options(max_retries=0) if probing else self._client
             response_format = _response_format(mode)
-            extra = {"response_format": response_format} if response_format else None
-            spent.append(Usage(calls=1))
             try:
-                completion = client.chat.completions.create(
+                return self._client.chat.completions.create(
                     model=self._model,
                     messages=_typed(messages),
                     temperature=self._config.temperature,
                     max_tokens=self._config.max_tokens,
-                    extra_body=extra,
+                    extra_body={"response_format": response_format} if response_format else None,
                 )
             except json.JSONDecodeError:
                 # The SDK parses a JSON content type itself and lets a broken body through.
                 raise ReplyError("the server's reply is not valid JSON") from None
             except openai.APIStatusError as exc:
-                if mode in _NEXT_MODE and _rejects_format(exc):
-                    if self._config.structured_output != "auto":  # pinned: no negotiation
-                        raise BackendFailure(
-                            f"HTTP {exc.status_code}: the server rejects the pinned "
-                            f"structured_output {mode!r}"
-                        ) from exc
-                    with self._lock:
-                        if self._mode == mode:
-                            self._mode = _NEXT_MODE[mode]
-                    continue
-                if probing and _transient(exc):
-                    sdk_retries = True
-                    continue
-                raise
-            except (openai.APIConnectionError, openai.APITimeoutError):
-                if probing:
-                    sdk_retries = True
-                    continue
-                raise
-            break
-        with self._lock:
-            if self._mode == mode:
-                self._confirmed = True
-        return _unpack(completion, spent)
+                if mode not in _NEXT_MODE or not _rejects_format(exc):
+                    raise
+                if self._config.structured_output != "auto":  # pinned: no negotiation
+                    raise BackendFailure(
+                        f"HTTP {exc.status_code}: the server rejects the pinned "
+                        f"structured_output {mode!r}"
+                    ) from exc
+                with self._lock:
+                    if self._mode == mode:
+                        self._mode = _NEXT_MODE[mode]
+
+    def _describe(self, exc: openai.OpenAIError) -> str:
+        """A one-line reason naming the timeout or the HTTP status; never a request header, and
+        the key is blanked should a server echo it."""
+        if isinstance(exc, openai.APITimeoutError):
+            return f"timed out after {self._config.timeout:g} s"
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, httpx.ConnectError):
+                return f"cannot reach the server ({_cause(cause)})"
+            return f"the connection failed ({_cause(cause)})"
+        if not isinstance(exc, openai.APIStatusError):
+            return type(exc).__name__
+        if exc.status_code in (401, 403):
+            return f"HTTP {exc.status_code}: the server refused the API key"
+        detail = _server_message(exc.body)
+        secret = self._config.api_key.get_secret_value() if self._config.api_key else ""
+        if detail and secret:
+            detail = detail.replace(secret, "***")
+        return f"HTTP {exc.status_code}: {detail}" if detail else f"HTTP {exc.status_code}"
+
+
+def _cause(cause: BaseException | None) -> str:
+    """What the socket said (``connection refused``), from the exception under the SDK's."""
+    text = " ".join(plain(cause).split()) if cause is not None else ""
+    if text.startswith("[Errno"):
+        text = text.partition("]")[2].strip()
+    return _short(text.lower().rstrip(".")) or "no detail"
+
+
+def _server_message(body: object) -> str:
+    """The ``error.message`` of a JSON error body, one short line (nothing for HTML pages)."""
+    error = body.get("error", body) if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return _short(" ".join(plain(message).split())) if isinstance(message, str) else ""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -356,20 +470,9 @@ def _unpack(completion: object, spent: list[Usage]) -> _Raw:
 def _check(raw: _Raw) -> ModelReply:
     """The parsed reply, or ReplyError for anything worth asking again."""
     if raw.refusal:
-        raise ReplyError(f"the model refused: {raw.refusal}")
+        raise ReplyError(f"the model refused: {_short(' '.join(plain(raw.refusal).split()))}")
     if raw.finish_reason == "length":
         raise ReplyError("the reply was cut off at max_tokens")
     if not raw.content.strip():
         raise ReplyError("the reply is empty")
     return parse_reply(raw.content)
-
-
-def _describe(exc: openai.OpenAIError) -> str:
-    """A one-line reason that never carries request headers (so never the key)."""
-    if isinstance(exc, openai.APITimeoutError):
-        return "the request timed out"
-    if isinstance(exc, openai.APIConnectionError):
-        return "cannot reach the server"
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}"
-    return type(exc).__name__

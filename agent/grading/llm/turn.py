@@ -14,6 +14,9 @@ Trust but verify, the rules applied to every reply:
   rests on the answer's first sentence that does not talk to the grader (the grade model
   requires some evidence); an answer with no such sentence gets 0. Each cap is
   recorded in the assessment's notes, which the transcript keeps.
+* Every string of a reply is model text: control characters and escape sequences are removed
+  from reasons and quotes, and a probe is stripped of markup too (HTML, scripts, Markdown marks);
+  a probe with nothing sensible left (``MIN_PROBE_WORDS``) is dropped.
 * A **probe** is kept only when it is a question (contains "?"), is not a repeat of one already
   asked, is at most ``MAX_PROBE_CHARS`` long, is about this question (it mentions one of the
   rubric's topic terms, or shares a content word of five letters or more, other than a cue word,
@@ -41,7 +44,7 @@ from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
 from agent.grading.llm.prompts import render
 from agent.models import first_error
-from agent.text import STOP_WORDS, content_words, flatten
+from agent.text import STOP_WORDS, content_words, flatten, plain, strip_markup
 
 ANSWER_TAG = "candidate_answer"
 HISTORY_TAG = "conversation"
@@ -49,6 +52,7 @@ MIN_QUOTE_WORDS = 4
 MIN_QUOTE_CHARS = 20
 """A quote backs a score when it has at least this many words or characters."""
 MAX_PROBE_CHARS = 400
+MIN_PROBE_WORDS = 3
 FALLBACK_EVIDENCE_CHARS = 160
 GRADER_NAME = "openai"
 
@@ -272,7 +276,7 @@ def real_evidence(quotes: list[str], answer: str) -> tuple[list[str], list[str]]
     """Split a grade's quotes into those that back a score and those dropped."""
     kept: list[str] = []
     dropped: list[str] = []
-    for quote in quotes:
+    for quote in map(plain, quotes):
         if not quote.strip():
             continue
         (dropped if quote_problem(quote, answer) else kept).append(quote.strip())
@@ -300,7 +304,7 @@ def verify_grade(reply: ModelReply, answer: str) -> tuple[Grade, list[str]]:
     for dim in DIMENSIONS:
         given = reply.grades.get(dim)
         kept, dropped = real_evidence(given.evidence, answer)
-        score, reason = given.score, given.reason
+        score, reason = given.score, strip_markup(given.reason)
         if score > 1 and not kept:
             if dropped:
                 why = f'"{_short(dropped[0])}" {quote_problem(dropped[0], answer)}'
@@ -353,14 +357,17 @@ def _topic_words(rubric: Rubric, request: TurnRequest) -> set[str]:
 def check_probe(
     probe: ReplyProbe | None, rubric: Rubric, request: TurnRequest
 ) -> tuple[SuggestedProbe | None, str | None]:
-    """The model's probe if it passes the checks, else None and why it was dropped."""
+    """The model's probe, cleaned, if it passes the checks (else None), and a note: why it was
+    dropped, or that it was cleaned."""
     if probe is None:
         return None, None
-    text = " ".join(probe.text.split())
+    text = strip_markup(probe.text)
     asked = {flatten(t) for t in [*request.already_asked, request.asked]}
     words = _content_words(text)
     problem = None
-    if "?" not in text:
+    if len(text.split()) < MIN_PROBE_WORDS:
+        problem = "nothing sensible left once markup and control codes are removed"
+    elif "?" not in text:
         problem = "not a question"
     elif len(text) > MAX_PROBE_CHARS:
         problem = "too long"
@@ -375,6 +382,10 @@ def check_probe(
         problem = f"nothing to do with {probe.dimension.value}"
     if problem:
         return None, f"the model's probe was replaced by a bank probe ({problem})"
+    if text != " ".join(probe.text.split()):
+        return SuggestedProbe(dimension=probe.dimension, text=text), (
+            "markup or control codes were removed from the model's probe"
+        )
     return SuggestedProbe(dimension=probe.dimension, text=text), None
 
 

@@ -24,12 +24,13 @@ from llm_fakes import (
     error,
     model_of,
     no_sleep_retrying,
+    no_wait_transport,
     reply_json,
     sent,
 )
 
 from agent.bank.rubric import Bank, Dimension, Rubric
-from agent.grading.backend import TurnRequest
+from agent.grading.backend import BackendFailure, TurnRequest
 from agent.grading.llm.cache import ReplyCache
 from agent.grading.llm.openai_backend import OpenAIBackend
 from agent.session.interview import Interview
@@ -80,11 +81,11 @@ def test_success_one_call_grades_and_words_the_probe(toy: Rubric) -> None:
     assert route.calls[0].request.headers["authorization"] == f"Bearer {SECRET}"
 
 
-def test_429_with_retry_after_then_success_is_retried_by_the_sdk(toy: Rubric) -> None:
+def test_429_with_retry_after_then_success_is_retried_and_counted(toy: Rubric) -> None:
     with mocked() as mock:
         route = mock.post(CHAT_URL).mock(
             side_effect=[
-                completion(GOOD),  # the first turn settles the structured-output mode
+                completion(GOOD),
                 error(429, "rate limited", {"retry-after": "0.01"}),
                 completion(GOOD),
             ]
@@ -94,12 +95,11 @@ def test_429_with_retry_after_then_success_is_retried_by_the_sdk(toy: Rubric) ->
         result = llm.assess(toy, request())
     assert route.call_count == 3
     assert not result.fallback
-    assert result.usage is not None and result.usage.calls == 1  # the SDK's retry is its own
+    assert result.usage is not None and result.usage.calls == 2  # every request on the wire
+    assert model_of(llm).usage.calls == 3
 
 
-def test_429_on_the_very_first_call_is_sent_again_with_sdk_retries(toy: Rubric) -> None:
-    # Until a mode has worked, calls go out without SDK retries (so a format rejection costs
-    # one call); a transport fault there is re-sent through the SDK's retrying client.
+def test_429_on_the_very_first_call_is_sent_again(toy: Rubric) -> None:
     with mocked() as mock:
         route = mock.post(CHAT_URL).mock(
             side_effect=[
@@ -108,27 +108,77 @@ def test_429_on_the_very_first_call_is_sent_again_with_sdk_retries(toy: Rubric) 
                 completion(GOOD),
             ]
         )
-        result = backend().assess(toy, request())
+        result = backend(max_retries=2).assess(toy, request())
     assert route.call_count == 3 and not result.fallback
-    assert result.usage is not None and result.usage.calls == 2
+    assert result.usage is not None and result.usage.calls == 3
 
 
-def test_500_falls_back_to_offline_after_the_sdk_retries(toy: Rubric) -> None:
+def test_500_falls_back_to_offline_after_the_retries(toy: Rubric) -> None:
     with mocked() as mock:
         route = mock.post(CHAT_URL).mock(return_value=error(500, "boom", {"retry-after": "0.01"}))
         result = backend(max_retries=2).assess(toy, request())
-    assert route.call_count == 1 + 3  # the probing call, then one try and max_retries=2
+    assert route.call_count == 1 + 2  # one try and max_retries=2
     assert result.fallback
     assert result.grade.grader == "offline"
-    assert "HTTP 500" in result.notes[0] and "graded offline" in result.notes[0]
+    assert "HTTP 500: boom" in result.notes[0] and "graded offline" in result.notes[0]
+    assert result.usage is not None and result.usage.calls == 3
+    assert result.fallback_info is not None and result.fallback_info.reason == "HTTP 500: boom"
 
 
-def test_timeout_falls_back_to_offline(toy: Rubric) -> None:
+def test_a_retry_after_longer_than_the_cap_is_not_waited_for(toy: Rubric) -> None:
+    with mocked() as mock:
+        route = mock.post(CHAT_URL).mock(
+            return_value=error(429, "slow down", {"retry-after": "90"})
+        )
+        result = backend(max_retries=2).assess(toy, request())
+    assert route.call_count == 1 and result.fallback and "HTTP 429" in result.notes[0]
+
+
+def test_a_refused_connection_is_retried_and_named(toy: Rubric) -> None:
+    with mocked() as mock:
+        route = mock.post(CHAT_URL).mock(
+            side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+        )
+        llm = OpenAIBackend(
+            config(max_retries=2), retrying=no_sleep_retrying(), transport=no_wait_transport(2)
+        )
+        with pytest.raises(BackendFailure) as caught:
+            llm.assess(toy, request())
+    assert route.call_count == 3
+    assert caught.value.reason == "cannot reach the server (connection refused)"
+    assert caught.value.usage is not None and caught.value.usage.calls == 3
+
+
+def test_a_dropped_connection_is_named_as_such(toy: Rubric) -> None:
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(
+            side_effect=httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        )
+        llm = OpenAIBackend(config(max_retries=1), transport=no_wait_transport(1))
+        with pytest.raises(BackendFailure) as caught:
+            llm.assess(toy, request())
+    assert caught.value.reason == (
+        "the connection failed (server disconnected without sending a response)"
+    )
+
+
+def test_a_servers_error_message_is_shown_short_plain_and_without_the_key(toy: Rubric) -> None:
+    message = f"\x1b[31mmodel 'x' not found\x1b[0m for key {SECRET}; " + "more detail " * 20
+    with mocked() as mock:
+        mock.post(CHAT_URL).mock(return_value=error(404, message))
+        result = backend().assess(toy, request())
+    reason = result.notes[0]
+    assert "HTTP 404: model 'x' not found for key ***;" in reason
+    assert SECRET not in reason and "\x1b" not in reason and len(reason) < 200
+
+
+def test_a_timeout_falls_back_to_offline_and_is_never_sent_again(toy: Rubric) -> None:
     with mocked() as mock:
         route = mock.post(CHAT_URL).mock(side_effect=httpx.ReadTimeout("slow"))
-        result = backend(max_retries=0, structured_output="json_schema").assess(toy, request())
-    assert route.call_count == 1
-    assert result.fallback and "timed out" in result.notes[0]
+        result = backend(max_retries=2).assess(toy, request())
+    assert route.call_count == 1  # a hung server would only hang again
+    assert result.fallback and "timed out after 5 s" in result.notes[0]
+    assert result.usage is not None and result.usage.calls == 1
 
 
 def test_invalid_json_is_retried_with_the_reason_then_succeeds(toy: Rubric) -> None:
