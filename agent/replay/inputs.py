@@ -39,10 +39,11 @@ from agent.text import decode_utf8
 STDIN = "-"
 TRANSCRIPT_SUFFIXES = (".jsonl", ".txt")
 MAX_TRANSCRIPT_MB = 5
-"""The largest transcript replay takes by default, in MB (10^6 bytes). Re-grading runs at
-about 0.1-0.3 MB a second on the offline grader, so a file at the limit takes under a minute;
-no interview is that long (a 6-turn session is about 5 KB). A larger file is refused before it
-is read; ``max_bytes`` (``followup replay --max-mb``) raises the limit."""
+"""The largest transcript replay takes by default, in MB (10^6 bytes). The offline grader
+re-grades about 0.18 MB of short turns a second on two cores (5 MB, 35,000 turns: 27 s,
+``scripts/bench_replay.py``), about half that on one, so a file at the limit takes under a
+minute; no interview is that long (a 6-turn session is about 5 KB). A larger file is refused
+before it is read; ``max_bytes`` (``followup replay --max-mb``) raises the limit."""
 YOU = "you"
 """The candidate of the transcripts ``followup chat`` saved in its default directory."""
 _SPEAKER = re.compile(r"^\s*(interviewer|candidate|q|a)\s*:\s?(.*)$", re.IGNORECASE)

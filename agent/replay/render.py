@@ -12,7 +12,7 @@ Control characters (and terminal escapes) are removed from every value any templ
 The HTML chart is computed here (``chart``) and only drawn by the template: inline SVG, one
 group of four bars per turn (per run of turns in a long session), no script. Long reports stay
 usable: sessions are collapsible and start closed past ``OPEN_TURNS`` answers in all, and a
-session's turns past ``TURN_BLOCK`` are grouped in collapsed blocks.
+session's turns past ``TURN_BLOCK`` are grouped in collapsed blocks (at most ``MAX_BLOCKS``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ OPEN_TURNS = 60
 open); printing shows everything."""
 TURN_BLOCK = 50
 """A session with more turns than this shows them in collapsed blocks of this many."""
+MAX_BLOCKS = 40
+"""At most this many blocks: a longer session gets longer blocks."""
 CHART_GROUPS = 12
 """A chart draws at most this many groups of bars, so it stays legible on a phone; a longer
 session's turns are pooled (each group the mean of a run of turns)."""
@@ -67,8 +69,10 @@ def breakable(text: object) -> Markup:
     return Markup("/<wbr>").join(escape(part) for part in plain(text).split("/"))
 
 
-def blocks(turns: list[Any], size: int = TURN_BLOCK) -> list[list[Any]]:
-    """The turns in runs of ``size`` (one run when there are no more than that)."""
+def blocks(turns: list[Any]) -> list[list[Any]]:
+    """A long session's turns in runs of ``TURN_BLOCK``, longer runs past ``MAX_BLOCKS`` runs
+    (so 8,000 turns fold into 40 blocks, not 160)."""
+    size = max(TURN_BLOCK, -(-len(turns) // MAX_BLOCKS))
     return [turns[i : i + size] for i in range(0, len(turns), size)] or [[]]
 
 

@@ -20,6 +20,7 @@ from agent.replay.render import (
     CHART_GROUPS,
     OPEN_TURNS,
     TEMPLATE_FOR,
+    blocks,
     chart,
     md_inline,
     md_quote,
@@ -258,6 +259,7 @@ def test_a_long_session_is_charted_in_pooled_groups_and_its_turns_collapse(
     assert html.count('<details class="block">') == 3  # 120 turns in runs of 50, closed
     assert "<summary>Turns 101-120 " in html
     assert html.count('<article class="turn"') == 120
+    assert [len(run) for run in blocks(list(range(8000)))] == [200] * 40
 
 
 def test_many_sessions_start_collapsed(bank: Bank, tmp_path: Path) -> None:
