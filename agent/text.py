@@ -78,13 +78,19 @@ def repair_surrogates(text: str) -> str:
 
 
 def decode_utf8(data: bytes, source: str, error: type[Exception]) -> str:
-    """Decode UTF-8, or raise ``error`` naming the source, the line and the byte.
+    """Decode UTF-8, or raise ``error`` naming the source and where the first bad byte is.
 
     Raises:
-        error: ``"<source>:<line>: not valid UTF-8 (byte N)"``.
+        error: ``"<source>:<line>:<column>: not valid UTF-8 (byte 0xE9); save the file as
+            UTF-8"``; the column counts characters from 1, as an editor does.
     """
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise error(f"{source}:{line}: not valid UTF-8 (byte {exc.start})") from exc
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise error(
+            f"{source}:{line}:{column}: not valid UTF-8 (byte 0x{data[exc.start]:02X}); "
+            "save it as UTF-8"
+        ) from exc

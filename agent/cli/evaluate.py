@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from agent.cli.options import add_backend_options, bank_for, positive, settings_for
+from agent.cli.terminal import progress_bar
 from agent.errors import EvalStopped, UsageError
 from agent.evals import (
     Gates,
@@ -71,22 +72,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="ask the model again even when a cached reply exists for the same prompt",
     )
     evaluate.set_defaults(handler=run)
-
-
-def progress_bar(stream: TextIO) -> Callable[[int, int], None] | None:
-    """A one-line progress bar on a terminal; None (no output) otherwise."""
-    if not stream.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} cases")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
 
 
 def _default_gates(paths: Sequence[Path]) -> Path | None:

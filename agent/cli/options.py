@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.bank import Bank, Rubric, load_bank
+from agent.cli.terminal import write_atomic
 from agent.errors import UsageError
 from agent.grading import BACKEND_NAMES, Backend, LLMConfig, get_backend, load_config
 from agent.session import TranscriptWriter
@@ -24,9 +25,6 @@ def positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
-
-
-_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 
 
 def add_output_options(
@@ -44,27 +42,39 @@ def add_output_options(
     )
 
 
+SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".txt": "text"}
+
+
 def output_format(requested: str | None, output: Path | None, formats: tuple[str, ...]) -> str:
-    """The format asked for, else the one the output file's suffix names, else text."""
+    """The format asked for, else the one the output file's extension names, else text.
+
+    Raises:
+        UsageError: no format asked for and the extension names none of ``formats``.
+    """
     if requested:
         return requested
-    named = _SUFFIX_FORMATS.get(output.suffix.lower(), "text") if output is not None else "text"
-    return named if named in formats else "text"
+    if output is None or str(output) == "-":
+        return "text"
+    fmt = SUFFIX_FORMATS.get(output.suffix.lower())
+    if fmt is None or fmt not in formats:
+        known = ", ".join(s for s, f in SUFFIX_FORMATS.items() if f in formats)
+        raise UsageError(
+            f"cannot tell the report format from {output.name!r}: end it in one of {known}, "
+            f"or name the format with -f ({', '.join(formats)})"
+        )
+    return fmt
 
 
 def write_output(text: str, output: Path | None, stdout: TextIO) -> None:
-    """A report to ``output`` (UTF-8), or to stdout when None.
+    """A report to ``output`` (UTF-8, written whole or not at all), or to stdout when None.
 
     Raises:
         UsageError: the file cannot be written.
     """
-    if output is None:
+    if output is None or str(output) == "-":
         stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    write_atomic(output, text)
 
 
 def open_transcript(path: Path) -> TranscriptWriter:

@@ -10,6 +10,7 @@ the first speaker line is ignored. The first interviewer turn is the question.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -30,12 +31,21 @@ from agent.session.transcript import (
     QuestionEvent,
     SessionEvent,
     SkipEvent,
-    parse_transcript,
+    parse_lines,
+    transcripts_dir,
 )
 from agent.text import decode_utf8
 
 STDIN = "-"
 TRANSCRIPT_SUFFIXES = (".jsonl", ".txt")
+MAX_TRANSCRIPT_MB = 5
+"""The largest transcript replay takes by default, in MB (10^6 bytes). The offline grader
+re-grades about 0.18 MB of short turns a second on two cores (5 MB, 35,000 turns: 27 s,
+``scripts/bench_replay.py``), about half that on one, so a file at the limit takes under a
+minute; no interview is that long (a 6-turn session is about 5 KB). A larger file is refused
+before it is read; ``max_bytes`` (``followup replay --max-mb``) raises the limit."""
+YOU = "you"
+"""The candidate of the transcripts ``followup chat`` saved in its default directory."""
 _SPEAKER = re.compile(r"^\s*(interviewer|candidate|q|a)\s*:\s?(.*)$", re.IGNORECASE)
 _INTERVIEWER = {"interviewer", "q"}
 
@@ -72,6 +82,8 @@ class Conversation(Strict):
     question_id: str | None
     question: str
     question_line: int | None = None
+    question_id_at: tuple[int, int] = (1, 1)
+    """Line and column of the question id (JSONL), for a message naming an unknown one."""
     at: datetime
     recorded_grader: str | None = None
     max_turns: int = DEFAULT_MAX_TURNS
@@ -119,22 +131,40 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[str]]:
 def candidate_of(source: str) -> str:
     """The candidate a transcript belongs to: the name of the directory holding it.
 
-    JSONL transcripts carry no name, so a coach keeps ``<coach-dir>/<candidate>/<files>``.
+    JSONL transcripts carry no name, so a coach keeps ``<coach-dir>/<candidate>/<files>``. The
+    directory ``followup chat`` saves to by default holds your own sessions: "you".
     """
     if source == STDIN:
         return "(stdin)"
-    return Path(source).resolve().parent.name or "(root)"
+    folder = Path(source).resolve().parent
+    if folder == transcripts_dir().resolve():
+        return YOU
+    return folder.name or "(root)"
 
 
-def read_conversation(source: str, stdin_text: str | None = None) -> Conversation:
+def too_large(source: str, size: int | None, max_bytes: int) -> InputError:
+    """The error for a transcript over the size limit (its size, when known), before any of it
+    is parsed."""
+    what = f"{size / 1e6:.1f} MB is over" if size is not None else "more than"
+    return InputError(
+        f"{source}: {what} the {max_bytes / 1e6:g} MB limit for one transcript (re-grading it "
+        "would take minutes; no interview is that long): split it into sessions, or raise the "
+        "limit with --max-mb"
+    )
+
+
+def read_conversation(
+    source: str, stdin_text: str | None = None, max_bytes: int = MAX_TRANSCRIPT_MB * 10**6
+) -> Conversation:
     """Read one transcript, JSONL or plain text (decided by its first non-blank character).
 
     Args:
         source: the path, or ``-`` for standard input.
         stdin_text: what standard input held, when ``source`` is ``-``.
+        max_bytes: a larger file is refused before it is read.
 
     Raises:
-        InputError: unreadable, not UTF-8, empty, or neither format.
+        InputError: unreadable, too large, not UTF-8, empty, or neither format.
     """
     if source == STDIN:
         text = stdin_text or ""
@@ -142,10 +172,13 @@ def read_conversation(source: str, stdin_text: str | None = None) -> Conversatio
     else:
         path = Path(source)
         try:
+            stat = path.stat()
+            if stat.st_size > max_bytes:
+                raise too_large(source, stat.st_size, max_bytes)
             data = path.read_bytes()
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror}") from exc
+        mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
         text = decode_utf8(data, source, InputError)
     text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -155,25 +188,40 @@ def read_conversation(source: str, stdin_text: str | None = None) -> Conversatio
     return _from_text(source, text, mtime)
 
 
+def lines_of(text: str) -> list[str]:
+    """The text's lines as an editor numbers them: split at ``\n`` (a ``\r`` before it dropped).
+
+    Not ``str.splitlines``, which also splits at U+2028, U+0085 and form feeds, so line
+    numbers in messages would not match the file.
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _from_jsonl(source: str, text: str) -> Conversation:
     # The text is already decoded (so a byte-order mark is gone): parse it, don't read again.
     try:
-        events, warnings = parse_transcript(text, "<stdin>" if source == STDIN else source)
+        events, warnings = parse_lines(text, "<stdin>" if source == STDIN else source)
     except TranscriptError as exc:
         raise InputError(str(exc)) from exc
-    return _conversation_from_events(source, events, warnings)
+    convo = _conversation_from_events(source, events, warnings)
+    line = convo.question_id_at[0]
+    raw = lines_of(text)[line - 1]
+    value = raw.find(json.dumps(convo.question_id), raw.find('"question_id"'))
+    convo.question_id_at = (line, value + 1 if value >= 0 else 1)
+    return convo
 
 
 def _conversation_from_events(
-    source: str, events: list[Event], warnings: list[str]
+    source: str, events: list[tuple[int, Event]], warnings: list[str]
 ) -> Conversation:
-    session = events[0]
-    assert isinstance(session, SessionEvent)  # read_transcript guarantees it
+    first_line, session = events[0]
+    assert isinstance(session, SessionEvent)  # parse_lines guarantees it
     convo = Conversation(
         source=source,
         format="jsonl",
         candidate=candidate_of(source),
         question_id=session.question_id,
+        question_id_at=(first_line, 1),
         question="",
         at=_parse_at(session.at),
         recorded_grader=session.grader,
@@ -181,7 +229,7 @@ def _conversation_from_events(
         warnings=list(warnings),
     )
     asked, asked_dim = "", None
-    for n, event in enumerate(events, start=1):
+    for n, event in events:
         if isinstance(event, QuestionEvent):
             convo.question, convo.question_line = event.text, n
             asked, asked_dim = event.text, None
@@ -215,7 +263,7 @@ def _parse_at(stamp: str) -> datetime:
 def _speaker_turns(text: str) -> list[tuple[str, str, int]]:
     """(speaker, text, first line) per turn; consecutive turns of one speaker are merged."""
     turns: list[tuple[str, list[str], int]] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines_of(text), start=1):
         found = _SPEAKER.match(line)
         if found:
             speaker = "interviewer" if found[1].lower() in _INTERVIEWER else "candidate"
@@ -231,18 +279,19 @@ def _speaker_turns(text: str) -> list[tuple[str, str, int]]:
 def _from_text(source: str, text: str, mtime: datetime) -> Conversation:
     turns = _speaker_turns(text)
     if not turns:
-        first = next(n for n, line in enumerate(text.splitlines(), start=1) if line.strip())
+        first = next(n for n, line in enumerate(lines_of(text), start=1) if line.strip())
         raise InputError(
-            f"{source}:{first}: neither a followup JSONL transcript nor a plain-text transcript "
-            "(no 'Interviewer:'/'Candidate:' or 'Q:'/'A:' speaker lines)"
+            f"{source}:{first}:1: neither a followup JSONL transcript nor a plain-text "
+            "transcript (no 'Interviewer:'/'Candidate:' or 'Q:'/'A:' speaker lines)"
         )
     who, question, line = turns[0]
     if who != "interviewer":
         raise InputError(
-            f"{source}:{line}: the transcript must open with the interviewer's question"
+            f"{source}:{line}:1: the transcript must open with the interviewer's question "
+            "('Interviewer:' or 'Q:'), not the candidate"
         )
     if not question:
-        raise InputError(f"{source}:{line}: the interviewer's question is empty")
+        raise InputError(f"{source}:{line}:1: the interviewer's question is empty")
     convo = Conversation(
         source=source,
         format="text",
@@ -274,7 +323,7 @@ def _apply_date_line(convo: Conversation, text: str, first_turn: int) -> None:
     Without one the file's modification time is used, which a copy or a checkout resets, so a
     coach who wants sessions in a stable order writes the date in.
     """
-    for n, line in enumerate(text.splitlines()[: first_turn - 1], start=1):
+    for n, line in enumerate(lines_of(text)[: first_turn - 1], start=1):
         found = _DATE.match(line)
         if not found:
             continue
@@ -282,8 +331,8 @@ def _apply_date_line(convo: Conversation, text: str, first_turn: int) -> None:
             at = datetime.fromisoformat(found[1])
         except ValueError:
             convo.warnings.append(
-                f"{convo.source}:{n}: cannot read the date {found[1]!r} (use YYYY-MM-DD); "
-                "using the file's modification time"
+                f"{convo.source}:{n}:{found.start(1) + 1}: cannot read the date {found[1]!r} "
+                "(use YYYY-MM-DD); using the file's modification time"
             )
             return
         convo.at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)

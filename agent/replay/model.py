@@ -12,7 +12,9 @@ from agent.replay.inputs import AskedProbe
 from agent.session.policy import Outcome, Probe
 from agent.session.summary import Summary
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: a session misses one dimension, its weakest (1 counted every tied lowest one); the
+candidate's practise_next is read off the question rows (practise_next_questions)."""
 
 
 class DimensionResult(Strict):
@@ -78,7 +80,7 @@ class DimensionMove(Strict):
     last: int
     change: int
     missed: int
-    """Sessions in which this dimension was (one of) the lowest below 3."""
+    """Sessions whose weakest dimension this was (the lowest below 3, ties in fixed order)."""
 
 
 class QuestionTrend(Strict):
@@ -99,8 +101,11 @@ class CandidateCohort(Strict):
     sessions: int
     questions: list[QuestionTrend]
     missed: dict[Dimension, int]
-    """Across all this candidate's sessions: how often each dimension was the lowest."""
+    """Across all this candidate's sessions: how often each dimension was the weakest."""
     practise_next: Dimension | None
+    """The dimension most of the question rows name as what to practise next."""
+    practise_next_questions: int
+    """How many question rows name ``practise_next``."""
 
 
 class Cohort(Strict):

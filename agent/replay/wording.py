@@ -77,19 +77,44 @@ def bank_probes(rubric: Rubric) -> Iterable[tuple[str, Dimension, ProbeSource]]:
         yield senior.text, senior.dimension, ProbeSource.SENIOR
 
 
+class ProbeMatcher:
+    """Which bank probe an interviewer's line asks, for one question.
+
+    The bank's side (flattened texts, content words) is worked out once, and each distinct line
+    is matched once: a long transcript asks the same few probes again and again.
+    """
+
+    def __init__(self, rubric: Rubric) -> None:
+        self._probes = [
+            (probe, flatten(probe[0]), content_words(probe[0])) for probe in bank_probes(rubric)
+        ]
+        self._seen: dict[str, tuple[str, Dimension, ProbeSource] | None] = {}
+
+    def match(self, line: str) -> tuple[str, Dimension, ProbeSource] | None:
+        """The bank probe ``line`` asks, if any (see ``match_probe``)."""
+        if line not in self._seen:
+            self._seen[line] = self._match(line)
+        return self._seen[line]
+
+    def _match(self, line: str) -> tuple[str, Dimension, ProbeSource] | None:
+        said = flatten(line)
+        for probe, flat, _ in self._probes:
+            if flat in said:
+                return probe
+        words = content_words(line)
+        best, share = None, 0.0
+        for probe, _, wanted in self._probes:
+            found = len(wanted & words) / len(wanted) if wanted else 0.0
+            if found > share:
+                best, share = probe, found
+        return best if share >= MIN_PROBE_MATCH else None
+
+
 def match_probe(rubric: Rubric, line: str) -> tuple[str, Dimension, ProbeSource] | None:
     """The bank probe an interviewer's line asks, if any.
 
     A line that contains a bank probe verbatim (the agent prefixes a quote of the candidate) is
     that probe; otherwise the probe whose words the line covers best, if it reaches
-    ``MIN_PROBE_MATCH``.
+    ``MIN_PROBE_MATCH`` (the first such probe on a tie).
     """
-    said = flatten(line)
-    probes = list(bank_probes(rubric))
-    for probe in probes:
-        if flatten(probe[0]) in said:
-            return probe
-    best = max(probes, key=lambda p: coverage(p[0], line), default=None)
-    if best is not None and coverage(best[0], line) >= MIN_PROBE_MATCH:
-        return best
-    return None
+    return ProbeMatcher(rubric).match(line)

@@ -209,7 +209,11 @@ def step(
             dimensions it would set aside stay open in ``state``.
     """
     state.record(assessment.grade, probed, assessment.conversation)
-    chooser = state.model_copy(deep=True) if hypothetical else state
+    # Choosing a probe changes only ``set_aside``: copy that and share the rest (a deep copy of
+    # ``asked`` on every turn made a long replay quadratic).
+    chooser = (
+        state.model_copy(update={"set_aside": list(state.set_aside)}) if hypothetical else state
+    )
     outcome = outcome_after_answer(chooser, max_turns)
     if outcome is not None:
         return Step(outcome=outcome)

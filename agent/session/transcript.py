@@ -25,7 +25,7 @@ from agent.bank.rubric import Dimension
 from agent.errors import TranscriptError
 from agent.grading.backend import Usage
 from agent.grading.grade import Grade
-from agent.models import Strict, first_error
+from agent.models import Strict
 from agent.resources import user_dir
 from agent.session.policy import Outcome, ProbeSource
 from agent.text import decode_utf8
@@ -120,10 +120,15 @@ def data_dir() -> Path:
     return user_dir("data")
 
 
+def transcripts_dir() -> Path:
+    """Where ``followup chat`` saves transcripts unless told otherwise."""
+    return data_dir() / "transcripts"
+
+
 def default_transcript_path(question_id: str, directory: Path | None = None) -> Path:
-    """A new file name for a transcript, in ``directory`` (default: the data directory's)."""
+    """A new file name for a transcript, in ``directory`` (default: ``transcripts_dir()``)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = directory if directory is not None else data_dir() / "transcripts"
+    folder = directory if directory is not None else transcripts_dir()
     return folder / f"{stamp}-{question_id}-{uuid.uuid4().hex[:6]}.jsonl"
 
 
@@ -205,35 +210,85 @@ def read_transcript(path: Path) -> tuple[list[Event], list[str]]:
 
 
 def parse_transcript(text: str, path: str) -> tuple[list[Event], list[str]]:
-    """Parse a transcript's text (``read_transcript`` without the file; e.g. from stdin).
+    """Parse a transcript's text (``read_transcript`` without the file; e.g. from stdin)."""
+    numbered, warnings = parse_lines(text, path)
+    return [event for _, event in numbered], warnings
+
+
+def parse_lines(text: str, path: str) -> tuple[list[tuple[int, Event]], list[str]]:
+    """``parse_transcript``, each event with the number of the line it is on.
+
+    Lines end at ``\n`` only: JSON may carry U+2028 or U+0085 unescaped inside a string, and
+    ``str.splitlines`` would cut such an answer in two.
 
     Args:
         text: the JSONL.
         path: what messages call the source.
 
     Raises:
-        TranscriptError: a line that is not an event (other than the last), or no events.
+        TranscriptError: ``path:line:column: ...`` for a line that is not an event (other than
+            a cut-off last line), or no events.
     """
-    lines = text.splitlines()
-    events: list[Event] = []
+    events: list[tuple[int, Event]] = []
     warnings: list[str] = []
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     _check_version(numbered[0] if numbered else None, path)
     for n, line in numbered:
         try:
             raw = json.loads(line)
-            events.append(EVENT_ADAPTER.validate_python(raw))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            if n == numbered[-1][0] and isinstance(exc, json.JSONDecodeError):
+        except json.JSONDecodeError as exc:
+            if n == numbered[-1][0]:
                 warnings.append(f"{path}:{n}: last line is cut off (crash while writing); skipped")
                 continue
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else first_error(exc)
-            raise TranscriptError(f"{path}:{n}: not a transcript event: {detail}") from exc
+            raise TranscriptError(f"{path}:{n}:{exc.colno}: not JSON: {exc.msg}") from exc
+        try:
+            events.append((n, EVENT_ADAPTER.validate_python(raw)))
+        except ValidationError as exc:
+            column, detail = event_problem(line, raw, exc)
+            raise TranscriptError(f"{path}:{n}:{column}: not a transcript event: {detail}") from exc
     if not events:
         raise TranscriptError(f"{path}: empty transcript")
-    if not isinstance(events[0], SessionEvent):
-        raise TranscriptError(f"{path}:1: first event must be a session event")
+    first_line, first = events[0]
+    if not isinstance(first, SessionEvent):
+        raise TranscriptError(
+            f"{path}:{first_line}:1: the first event must be the session event, not {first.type!r}"
+        )
     return events, warnings
+
+
+EVENT_TYPES = ("session", "question", "answer", "grade", "probe", "skip", "end")
+
+
+def event_problem(line: str, raw: object, exc: ValidationError) -> tuple[int, str]:
+    """Where a JSON line fails to be an event (a column, from 1) and why, in plain words.
+
+    The column is that of the offending key when the line names it, else 1; the words never
+    quote pydantic ("Unable to extract tag using discriminator").
+    """
+    kinds = ", ".join(EVENT_TYPES)
+    error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    if not isinstance(raw, dict):
+        return 1, "each line must be one JSON object"
+    if error["type"] == "union_tag_not_found":
+        return 1, f'no "type" (one of {kinds})'
+    if error["type"] == "union_tag_invalid":
+        return _column(line, "type"), f"unknown event type {raw.get('type')!r} (one of {kinds})"
+    kind, *where = [str(part) for part in error["loc"]]
+    field = ".".join(where) or "(the event)"
+    column = _column(line, where[-1]) if where else 1
+    if error["type"] == "extra_forbidden":
+        return column, f"{kind} event: unknown key {field!r} (a misspelling?)"
+    if error["type"] == "missing":
+        return column, f"{kind} event: {field!r} is missing"
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Input ")
+    return column, f"{kind} event: {field!r}: {message}"
+
+
+def _column(line: str, key: str) -> int:
+    """The column (from 1) where ``"key"`` occurs in a JSON line, else 1."""
+    found = line.find(json.dumps(key))
+    return found + 1 if found >= 0 else 1
 
 
 def _check_version(first: tuple[int, str] | None, path: str) -> None:

@@ -63,7 +63,7 @@ def test_progress_reads_the_data_directory(
     assert "calibration" not in due
     assert "calibration                    due 2026-11-23 (in 1 day(s)" in out  # senior Nov 20: +3
     err = capsys.readouterr().err
-    assert f"{home / 'broken.jsonl'}:1: not a transcript event" in err and "skipped" in err
+    assert f"{home / 'broken.jsonl'}:1:1: not a transcript event" in err and "skipped" in err
 
     report = tmp_path / "progress.html"
     assert run(["progress", "--as-of", "2026-11-24", "-o", str(report)]) == (0, "")

@@ -76,7 +76,7 @@ def test_question_by_wording_or_by_flag(bank: Bank, tmp_path: Path) -> None:
     vague = tmp_path / "vague.txt"
     vague.write_text("Interviewer: Tell me about your last project.\nCandidate: It was fun.\n")
     convo = read_conversation(str(vague))
-    with pytest.raises(InputError, match=rf"{vague}:1: cannot tell which question.*--question"):
+    with pytest.raises(InputError, match=rf"{vague}:1:1: cannot tell which question.*--question"):
         resolve_rubric(convo, bank, None)
     assert resolve_rubric(convo, bank, "random-forest").id == "random-forest"
 
@@ -92,11 +92,17 @@ def test_date_line_dates_a_plain_transcript(tmp_path: Path) -> None:
     [
         (b"", r"empty file"),
         (b"  \n\n", r"empty file"),
-        (b"Just some notes about the session.\nNothing else.\n", r":1: neither a followup JSONL"),
-        (b"Candidate: I start.\nInterviewer: Hm.\n", r":1: the transcript must open with"),
+        (b"Just some notes about the session.\nNothing else.\n", r":1:1: neither a followup JSONL"),
+        (b"Candidate: I start.\nInterviewer: Hm.\n", r":1:1: the transcript must open with"),
         (b"Interviewer: A question?\n", r"no candidate turns"),
-        (b"Q: fine\nA: caf\xe9 au lait\n", r":2: not valid UTF-8"),
-        (b'{"type": "answer"}\n{"x": 1}\n', r":1: not a transcript event"),
+        (b"Q: fine\nA: caf\xe9 au lait\n", r":2:7: not valid UTF-8 \(byte 0xE9\)"),
+        (
+            b'{"type": "answer"}\n{"x": 1}\n',
+            r":1:1: not a transcript event: answer event: 'turn' is",
+        ),
+        (b'{"x": 1}\n{"x": 1}\n', r':1:1: not a transcript event: no "type" \(one of session,'),
+        (b'{"type": "nope"}\n{}\n', r":1:2: not a transcript event: unknown event type 'nope'"),
+        (b'{"type": "session", "oops\n{}\n', r":1:21: not JSON: Unterminated string"),
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path: Path, content: bytes, message: str) -> None:
@@ -106,13 +112,15 @@ def test_bad_input_names_file_and_line(tmp_path: Path, content: bytes, message: 
         read_conversation(str(path))
     assert str(info.value).startswith(str(path))
     assert "\n" not in str(info.value)
+    for internal in ("discriminator", "Unable to extract", "Input tag", "validation error"):
+        assert internal not in str(info.value)
 
 
 def test_jsonl_question_not_in_the_bank(bank: Bank, tmp_path: Path) -> None:
     path = tmp_path / "other.jsonl"
     path.write_text(JSONL.read_text().replace('"random-forest"', '"no-such-question"', 1))
     convo = read_conversation(str(path))
-    with pytest.raises(InputError, match=rf"{path}:1: question 'no-such-question' is not in"):
+    with pytest.raises(InputError, match=rf"{path}:1:106: question 'no-such-question' is not in"):
         resolve_rubric(convo, bank, None)
 
 

@@ -13,7 +13,7 @@ from agent.bank.rubric import DIMENSIONS, Bank, Dimension
 from agent.grading.offline import OfflineBackend
 from agent.grading.scripted import ScriptedBackend
 from agent.replay.inputs import read_conversation
-from agent.replay.regrade import regrade, replay
+from agent.replay.regrade import CONTEXT_TURNS, regrade, replay
 from agent.replay.wording import bank_probes
 from agent.session.interview import Interview
 from agent.session.policy import Outcome
@@ -120,3 +120,39 @@ def test_offline_replay_of_the_frozen_transcript(bank: Bank) -> None:
         previous = turn.best
     assert [d.score for d in session.summary.dimensions] == [previous[d] for d in DIMENSIONS]
     assert session.summary.reference_answer == bank.get("random-forest").reference_answer.strip()
+
+
+def test_a_long_transcript_keeps_each_request_the_same_size(bank: Bank, tmp_path: Path) -> None:
+    """Linear replay: the context a backend gets stops growing, the bank probes stay asked."""
+    rubric = bank.get("random-forest")
+    bank_probe = rubric.dimension(E).probes[0]
+    lines = [f"Interviewer: {rubric.question}", "Candidate: Answer 1."]
+    for n in range(2, 301):
+        asked = bank_probe if n == 2 else f"Free-form question number {n}?"
+        lines += [f"Interviewer: {asked}", f"Candidate: Answer {n}."]
+    path = tmp_path / "long.txt"
+    path.write_text("\n".join(lines) + "\n")
+    convo = read_conversation(str(path))
+    backend = ScriptedBackend([{}] * 300)
+    report = regrade(convo, rubric, backend, "s1")
+    assert len(report.turns) == 300
+    assert max(len(c.history) for c in backend.calls) == CONTEXT_TURNS
+    assert max(len(c.already_asked) for c in backend.calls) == CONTEXT_TURNS + 1
+    last = backend.calls[-1]
+    assert [e.answer for e in last.history] == [f"Answer {n}." for n in range(276, 300)]
+    # the bank probe asked at the start is remembered to the end; old free-form lines are not
+    assert last.already_asked[0] == bank_probe
+    assert "Free-form question number 10?" not in last.already_asked
+    assert "Free-form question number 300?" in last.already_asked
+    assert all(t.probe_now is None or t.probe_now.base_text != bank_probe for t in report.turns)
+
+
+def test_short_transcripts_see_all_their_context(bank: Bank, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    record(bank, path, [{"definition": 1}] * 5)
+    convo = read_conversation(str(path))
+    backend = ScriptedBackend([{}] * 5)
+    regrade(convo, bank.get("random-forest"), backend, "s1")
+    assert [len(c.history) for c in backend.calls] == [0, 1, 2, 3, 4]
+    asked = [p.text for t in convo.turns for p in t.probes_after]
+    assert len(backend.calls[-1].already_asked) == len(set(asked[:4])) == 4

@@ -84,7 +84,7 @@ def test_a_broken_middle_line_names_file_and_line(toy: Rubric, tmp_path: Path) -
     lines = path.read_text().splitlines()
     lines[2] = '{"type": "answer", "turn": "x"}'
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(TranscriptError, match=rf"{path}:3: not a transcript event"):
+    with pytest.raises(TranscriptError, match=rf"{path}:3:20: not a transcript event: answer"):
         read_transcript(path)
 
 

@@ -352,6 +352,11 @@ class OfflineGrader:
         return Grade.from_dimensions(grades, self.name, prepared.notes)
 
 
+CONVERSATION_WINDOW = 6
+"""Answers the conversation picture reads together: the newest and the five before it (a
+default session is six answers). Credit once earned stays: the policy keeps the best."""
+
+
 class OfflineBackend:
     """The built-in default backend: the deterministic rubric grader. It does not word probes."""
 
@@ -367,5 +372,6 @@ class OfflineBackend:
             return Assessment(grade=grade, ungraded=ENGLISH_ONLY, notes=[ENGLISH_ONLY])
         if not request.history:
             return Assessment(grade=grade, conversation=grade)
-        said = [*(e.answer for e in request.history), request.answer]
+        recent = request.history[-(CONVERSATION_WINDOW - 1) :]
+        said = [*(e.answer for e in recent), request.answer]
         return Assessment(grade=grade, conversation=self._grader.grade_conversation(rubric, said))
