@@ -46,7 +46,8 @@ def _answer_case(case: AnswerCase, suite: str, bank: Bank, backend: Backend) -> 
     )
     base = {"id": case.id, "suite": suite, "question": case.question, "kind": "answer"}
     try:
-        assessment = backend.assess(rubric, TurnRequest(answer=case.answer, asked=rubric.question))
+        request = TurnRequest(answer=case.answer, asked=rubric.question, scores_only=True)
+        assessment = backend.assess(rubric, request)
     except FollowupError as exc:  # a backend that cannot grade: unscored, never a score
         return CaseResult(
             **base, expected=expected, got=Unscored(error=str(exc)), passed=False, unscored=True

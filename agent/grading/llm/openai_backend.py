@@ -1,7 +1,10 @@
 """The model backend over any OpenAI-compatible chat-completions endpoint.
 
 This is the only module that imports ``openai``. One turn is one call in the common case: the
-rendered prompt (``agent.grading.llm.turn``) asks for the grades and the next probe together.
+rendered prompt (``agent.grading.llm.turn``) asks for the newest answer's grades, the whole
+conversation's and the next probe together (eval's canned answers: the scores only). The reply
+schema travels in ``response_format``; the prompt spells it out only in a mode that may not
+carry it (``json_object``, plain prompting).
 
 Who retries what:
 
@@ -51,9 +54,9 @@ from agent.grading.llm.cache import CachedReply, ReplyCache, cache_key
 from agent.grading.llm.turn import (
     ModelReply,
     ReplyError,
-    build_messages,
+    TurnPrompt,
+    build_prompt,
     parse_reply,
-    reply_schema,
     verify,
 )
 from agent.grading.settings import LLMConfig
@@ -90,15 +93,21 @@ def _transient(exc: openai.APIStatusError) -> bool:
     return exc.status_code in (408, 409, 429) or exc.status_code >= 500
 
 
-def _response_format(mode: Mode) -> dict[str, Any] | None:
+def _response_format(mode: Mode, schema: dict[str, Any]) -> dict[str, Any] | None:
     if mode == "json_schema":
         return {
             "type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAME, "schema": reply_schema(), "strict": True},
+            "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
         }
     if mode == "json_object":
-        return {"type": "json_object", "schema": reply_schema()}
+        return {"type": "json_object", "schema": schema}
     return None
+
+
+def _schema_in_text(mode: Mode) -> bool:
+    """Whether the prompt must spell the schema out: only ``json_schema`` surely carries it (a
+    server taking ``json_object`` may ignore the schema beside it)."""
+    return mode != "json_schema"
 
 
 def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
@@ -174,34 +183,40 @@ class OpenAIBackend:
         Raises:
             BackendFailure: no usable reply after every retry; carries the usage spent.
         """
-        messages = build_messages(rubric, request)
+        prompt = build_prompt(rubric, request)
         spent: list[Usage] = []
         try:
-            reply = self._reply(messages, spent)
+            reply = self._reply(prompt, spent)
         except BackendFailure as exc:
             usage = sum(spent, Usage())
             self._add(usage)
             raise BackendFailure(exc.reason, usage) from exc
         usage = sum(spent, Usage())
         self._add(usage)
-        grade, probe, notes = verify(reply, rubric, request)
-        return Assessment(grade=grade, probe=probe, notes=notes, usage=usage)
+        checked = verify(reply, rubric, request)
+        return Assessment(
+            grade=checked.grade,
+            conversation=checked.conversation,
+            probe=checked.probe,
+            notes=checked.notes,
+            usage=usage,
+        )
 
     def _add(self, usage: Usage) -> None:
         with self._lock:
             self.usage = self.usage + usage
 
-    def _parameters(self) -> dict[str, object]:
+    def _parameters(self, prompt: TurnPrompt) -> dict[str, object]:
         return {
             "temperature": self._config.temperature,
             "max_tokens": self._config.max_tokens,
-            "schema": SCHEMA_NAME,
+            "schema": prompt.schema,
         }
 
-    def _reply(self, messages: list[dict[str, str]], spent: list[Usage]) -> ModelReply:
+    def _reply(self, prompt: TurnPrompt, spent: list[Usage]) -> ModelReply:
         key = None
         if self._cache is not None:
-            key = cache_key(self._model, self.base_url, messages, self._parameters())
+            key = cache_key(self._model, self.base_url, prompt.messages, self._parameters(prompt))
             hit = self._cache.get(key)
             if hit is not None:
                 try:
@@ -213,6 +228,7 @@ class OpenAIBackend:
                         Usage(
                             cached=1,
                             prompt_tokens=hit.prompt_tokens,
+                            cached_tokens=hit.cached_tokens,
                             completion_tokens=hit.completion_tokens,
                         )
                     )
@@ -220,7 +236,7 @@ class OpenAIBackend:
         previous: list[dict[str, str]] = []
 
         def attempt() -> tuple[ModelReply, _Raw]:
-            raw = self._call(messages + previous, spent)
+            raw = self._call(prompt, previous, spent)
             try:
                 return _check(raw), raw
             except ReplyError as exc:
@@ -247,14 +263,18 @@ class OpenAIBackend:
             self._cache.put(key, raw.cached())
         return reply
 
-    def _call(self, messages: list[dict[str, str]], spent: list[Usage]) -> _Raw:
-        """One chat completion, after negotiating the structured-output mode if need be."""
+    def _call(self, prompt: TurnPrompt, previous: list[dict[str, str]], spent: list[Usage]) -> _Raw:
+        """One chat completion, after negotiating the structured-output mode if need be.
+
+        ``previous`` is what follows the prompt on a retry: the unusable reply and why.
+        """
         sdk_retries = False
         while True:
             mode = self._mode
             probing = not self._confirmed and not sdk_retries
             client = self._client.with_options(max_retries=0) if probing else self._client
-            response_format = _response_format(mode)
+            response_format = _response_format(mode, prompt.schema)
+            messages = prompt.sent(_schema_in_text(mode)) + previous
             extra = {"response_format": response_format} if response_format else None
             spent.append(Usage(calls=1))
             try:
@@ -304,11 +324,13 @@ class _Raw:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0
 
     def cached(self) -> CachedReply:
         return CachedReply(
             content=self.content,
             prompt_tokens=self.prompt_tokens,
+            cached_tokens=self.cached_tokens,
             completion_tokens=self.completion_tokens,
         )
 
@@ -334,12 +356,13 @@ def _unpack(completion: object, spent: list[Usage]) -> _Raw:
     used = getattr(completion, "usage", None)
     prompt = _count(getattr(used, "prompt_tokens", 0))
     produced = _count(getattr(used, "completion_tokens", 0))
-    spent.append(Usage(prompt_tokens=prompt, completion_tokens=produced))
+    reused = _count(getattr(getattr(used, "prompt_tokens_details", None), "cached_tokens", 0))
+    spent.append(Usage(prompt_tokens=prompt, cached_tokens=reused, completion_tokens=produced))
     choices = getattr(completion, "choices", None)
     if not isinstance(choices, list):
         raise ReplyError("the server's reply has no choices")
     if not choices:
-        return _Raw("", None, None, prompt, produced)
+        return _Raw("", None, None, prompt, produced, reused)
     choice = choices[0]
     message = getattr(choice, "message", None)
     if not isinstance(choice, Choice) or not isinstance(message, ChatCompletionMessage):
@@ -350,6 +373,7 @@ def _unpack(completion: object, spent: list[Usage]) -> _Raw:
         _text(getattr(choice, "finish_reason", None), "finish_reason"),
         prompt,
         produced,
+        reused,
     )
 
 
