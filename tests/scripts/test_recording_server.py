@@ -97,17 +97,24 @@ def server(tmp_path: Path) -> Iterator[tuple[rs.Recording, str]]:
     fake.stop()
 
 
-def run_eval(url: str, suite: Path, tmp_path: Path) -> tuple[int, str]:
-    gates = tmp_path / "gates.yaml"
-    gates.write_text("min_exact: 0\n")
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    """The suite file, with a gates.yaml beside it that any agreement passes."""
+    (tmp_path / "gates.yaml").write_text("min_exact: 0\n")
+    path = tmp_path / "suite.yaml"
+    path.write_text(SUITE)
+    return path
+
+
+def run_eval(url: str, suite: Path) -> tuple[int, str]:
     out = io.StringIO()
-    argv = ["--rubrics", RUBRICS, "eval", str(suite), "--gates", str(gates), "--no-cache"]
+    argv = ["--rubrics", RUBRICS, "eval", str(suite), "--no-cache"]
     argv += ["--backend", "openai", "--base-url", url, "--model", "recorded"]
     status = followup(argv, io.StringIO(), out, io.StringIO())
     return status, out.getvalue()
 
 
-def answer_everything(recording: rs.Recording, right: bool = True) -> int:
+def answer_everything(recording: rs.Recording) -> int:
     """Write a reply to every waiting prompt: the labels, each score backed by a quote."""
     _, waiting = recording.status()
     for key in waiting:
@@ -118,8 +125,8 @@ def answer_everything(recording: rs.Recording, right: bool = True) -> int:
         quote = " ".join(answer.split()[:6])
         grades = {
             d.value: {
-                "score": scores.get(d.value, 0) if right else 3,
-                "evidence": [quote] if scores.get(d.value, 0) or not right else [],
+                "score": scores.get(d.value, 0),
+                "evidence": [quote] if scores.get(d.value, 0) else [],
             }
             for d in DIMENSIONS
         }
@@ -129,16 +136,14 @@ def answer_everything(recording: rs.Recording, right: bool = True) -> int:
 
 @pytest.mark.network
 def test_a_suite_is_recorded_then_replayed_to_the_agreement_of_its_answers(
-    server: tuple[rs.Recording, str], tmp_path: Path
+    server: tuple[rs.Recording, str], suite: Path
 ) -> None:
     recording, url = server
-    suite = tmp_path / "suite.yaml"
-    suite.write_text(SUITE)
-    status, out = run_eval(url, suite, tmp_path)
+    status, out = run_eval(url, suite)
     assert status == 2  # nothing answered yet: every case unscored
     assert "unscored 3" in out
     assert answer_everything(recording) == 3
-    status, out = run_eval(url, suite, tmp_path)
+    status, out = run_eval(url, suite)
     assert status == 0, out
     assert re.search(r"^all\s+1\.00\s+1\.00\s+1\.00", out, re.MULTILINE), out
     assert "unscored 0" in out
@@ -147,15 +152,13 @@ def test_a_suite_is_recorded_then_replayed_to_the_agreement_of_its_answers(
 
 @pytest.mark.network
 def test_an_unusable_reply_is_asked_again_as_a_new_prompt(
-    server: tuple[rs.Recording, str], tmp_path: Path
+    server: tuple[rs.Recording, str], suite: Path
 ) -> None:
     recording, url = server
-    suite = tmp_path / "suite.yaml"
-    suite.write_text(SUITE)
-    run_eval(url, suite, tmp_path)
+    run_eval(url, suite)
     for key in recording.status()[1]:
         recording.reply_path(key).write_text("definition 2, I think")
-    run_eval(url, suite, tmp_path)
+    run_eval(url, suite)
     _, waiting = recording.status()
     assert len(waiting) == 3  # one retry prompt per case, each with the reason
     retry = (recording.folder / f"{waiting[0]}.prompt.md").read_text()
@@ -164,15 +167,11 @@ def test_an_unusable_reply_is_asked_again_as_a_new_prompt(
 
 @pytest.mark.network
 def test_the_command_line_runs_a_command_against_the_server_and_says_what_waits(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, suite: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    suite = tmp_path / "suite.yaml"
-    suite.write_text(SUITE)
-    gates = tmp_path / "gates.yaml"
-    gates.write_text("min_exact: 0\n")
     folder = tmp_path / "rec"
     command = [sys.executable, "-m", "agent", "--rubrics", RUBRICS, "eval", str(suite)]
-    command += ["--gates", str(gates), "--backend", "openai", "--no-cache"]
+    command += ["--backend", "openai", "--no-cache"]
     assert rs.main([str(folder), "--", *command]) == 2
     assert "3 prompt(s), 0 answered, 3 waiting for a reply" in capfd.readouterr().err
     answer_everything(rs.Recording(folder))
