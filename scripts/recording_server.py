@@ -25,9 +25,11 @@ counts as a failed turn (graded offline, so unscored in eval).
 
 With a COMMAND after ``--``, the server listens on a free loopback port, the command runs with
 ``OPENAI_BASE_URL`` set to it (and ``FOLLOWUP_MODEL=recorded`` unless set), and when it ends
-the server says how many prompts still wait for a reply. ``--rev REV`` runs the command on the
-code of a git revision (its agent/, prompts/ and rubrics/ exported to a temporary directory put
-first on ``PYTHONPATH``): how the prompts of an older version are recorded and replayed.
+the server says how many prompts still wait for a reply. ``DIR/replay.sh`` keeps the exact
+command (the revision as a full commit id): running it again replays the answered prompts.
+``--rev REV`` runs the command on the code of a git revision (its agent/, prompts/ and rubrics/
+exported to a temporary directory put first on ``PYTHONPATH``): how the prompts of an older
+version are recorded and replayed.
 
 A canned dialogue's later turns depend on the replies to its earlier ones: answer, run again,
 and the next turn's prompts appear. Answer cases need one round.
@@ -44,6 +46,7 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -269,7 +272,8 @@ request as sent). To answer one, write the reply the model should give, one JSON
 fits the schema at the end of the prompt and nothing else, to `<key>.reply.json` beside it.
 Answer each prompt on its own, as the prompt says; nothing else in this folder is part of it.
 
-Replay: python scripts/recording_server.py THIS_FOLDER [--rev REV] -- <the same command>
+Replay: `sh replay.sh` runs the command that recorded this folder again (the same code and
+suite), now answered from the replies; it prints the eval table, agreement with the labels.
 """
 
 
@@ -337,6 +341,39 @@ def readable(key: str, body: dict[str, Any]) -> str:
 
 
 # --- running a command against it -------------------------------------------------------------
+
+
+def resolve_revision(rev: str) -> str:
+    """The full commit id a revision names (so a recording made with HEAD stays replayable).
+
+    Raises:
+        RuntimeError: git cannot resolve it.
+    """
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"git cannot find the revision {rev!r}")
+    return done.stdout.strip()
+
+
+def write_replay_script(folder: Path, rev: str | None, command: Sequence[str]) -> Path:
+    """``folder/replay.sh``: the exact command that recorded the folder, to run it again."""
+    argv = [sys.executable, str(Path(__file__).resolve()), str(folder.resolve())]
+    argv += ["--rev", rev] if rev else []
+    script = folder / "replay.sh"
+    folder.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        "#!/bin/sh\n# How this folder was recorded; run it again to replay the answered prompts.\n"
+        f"cd {shlex.quote(str(Path.cwd()))} || exit 2\n"
+        f"exec {shlex.join([*argv, '--', *command])}\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
 
 
 def export_revision(rev: str, into: Path) -> Path:
@@ -421,10 +458,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"recording to {parsed.folder} at {url} (Ctrl-C stops)", file=sys.stderr)
             threading.Event().wait()
         with tempfile.TemporaryDirectory(prefix="followup-rev-") as tmp:
-            code = None
+            code, rev = None, None
             if parsed.rev:
                 check_runs_revision(command)
-                code = export_revision(parsed.rev, Path(tmp))
+                rev = resolve_revision(parsed.rev)
+                code = export_revision(rev, Path(tmp))
+            write_replay_script(parsed.folder, rev, command)
             status = subprocess.run(command, env=command_env(url, code), check=False).returncode
     except KeyboardInterrupt:
         status = 0

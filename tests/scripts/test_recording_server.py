@@ -174,6 +174,8 @@ def test_the_command_line_runs_a_command_against_the_server_and_says_what_waits(
     command += ["--backend", "openai", "--no-cache"]
     assert rs.main([str(folder), "--", *command]) == 2
     assert "3 prompt(s), 0 answered, 3 waiting for a reply" in capfd.readouterr().err
+    replay = (folder / "replay.sh").read_text()
+    assert str(suite) in replay and "recording_server.py" in replay and "--rev" not in replay
     answer_everything(rs.Recording(folder))
     assert rs.main([str(folder), "--", *command]) == 0
     captured = capfd.readouterr()
@@ -190,6 +192,11 @@ def test_a_revision_is_exported_with_its_prompts(tmp_path: Path) -> None:
     assert (code / "agent" / "__init__.py").exists() and (code / "prompts").is_dir()
     with pytest.raises(RuntimeError):
         rs.export_revision("no-such-revision-anywhere", tmp_path / "x")
+    assert rs.resolve_revision("HEAD") == git.stdout.decode().strip()
+    with pytest.raises(RuntimeError):
+        rs.resolve_revision("no-such-revision-anywhere")
+    script = rs.write_replay_script(tmp_path / "rec", git.stdout.decode().strip(), ["followup"])
+    assert f"--rev {git.stdout.decode().strip()} -- followup" in script.read_text()
 
 
 def test_a_revision_is_not_run_by_python_m_agent_beside_a_checkout(
