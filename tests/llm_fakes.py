@@ -63,23 +63,39 @@ def model_of(composed: FallbackBackend) -> OpenAIBackend:
     return composed.primary
 
 
+def grades_json(
+    scores: Mapping[str, int] | None = None,
+    evidence: Mapping[str, list[str]] | None = None,
+    reasons: bool = True,
+) -> dict[str, Any]:
+    """Four dimension grades as the reply schema has them."""
+    scores = scores or {}
+    evidence = evidence or {}
+    grades: dict[str, Any] = {}
+    for d in DIMENSIONS:
+        grade: dict[str, Any] = {
+            "score": scores.get(d.value, 0),
+            "evidence": evidence.get(d.value, []),
+        }
+        if reasons:
+            grade["reason"] = f"{d.value} reason"
+        grades[d.value] = grade
+    return grades
+
+
 def reply_json(
     scores: Mapping[str, int] | None = None,
     evidence: Mapping[str, list[str]] | None = None,
     probe: tuple[str, str] | None = ("implication", "What does that change in practice?"),
+    conversation: dict[str, Any] | None = None,
 ) -> str:
-    """A model reply in the schema; evidence defaults to none (so scores above 0 need it)."""
-    scores = scores or {}
-    evidence = evidence or {}
-    grades = {
-        d.value: {
-            "score": scores.get(d.value, 0),
-            "evidence": evidence.get(d.value, []),
-            "reason": f"{d.value} reason",
-        }
-        for d in DIMENSIONS
-    }
-    body: dict[str, Any] = {"grades": grades}
+    """A model reply in the schema; evidence defaults to none (so scores above 0 need it).
+
+    ``conversation`` is the whole conversation's grades (``grades_json``); left out when None.
+    """
+    body: dict[str, Any] = {"grades": grades_json(scores, evidence)}
+    if conversation is not None:
+        body["conversation"] = conversation
     if probe is not None:
         body["probe"] = {"dimension": probe[0], "text": probe[1]}
     return json.dumps(body)
@@ -93,6 +109,7 @@ def completion(
     completion_tokens: int = 150,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
+    cached_tokens: int | None = None,
 ) -> httpx.Response:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if refusal is not None:
@@ -109,6 +126,8 @@ def completion(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+    if cached_tokens is not None:
+        body["usage"]["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
     return httpx.Response(status, json=body, headers=dict(headers or {}))
 
 

@@ -91,7 +91,8 @@ def _answer_case(
     base = _base(case, suite)
     expected = _expected(case)
     try:
-        assessment = backend.assess(rubric, TurnRequest(answer=case.answer, asked=rubric.question))
+        request = TurnRequest(answer=case.answer, asked=rubric.question, scores_only=True)
+        assessment = backend.assess(rubric, request)
     except FollowupError as exc:  # a backend that cannot grade: unscored, never a score
         return CaseResult(**base, got=Unscored(error=str(exc)), passed=False, unscored=True)
     usage = assessment.usage

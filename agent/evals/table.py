@@ -49,7 +49,8 @@ def render_table(report: EvalReport) -> str:
     if m.usage is not None:
         u = m.usage
         lines.append(
-            f"model usage: {u.calls} call(s), {u.cached} cached, {u.prompt_tokens} prompt + "
+            f"model usage: {u.calls} call(s), {u.cached} cached, {u.prompt_tokens} prompt "
+            f"({u.cached_tokens} from the server's prefix cache) + "
             f"{u.completion_tokens} completion tokens"
         )
     if len(report.per_suite) > 1:

@@ -37,6 +37,9 @@ class TurnRequest(Frozen):
     follow_up: bool = False
     """The answer replies to a probe rather than to the opening question, so it is about the
     question's topic even where it says "it" instead of naming the concept."""
+    scores_only: bool = False
+    """Only this answer's scores and their evidence are wanted (eval's canned answers): a model
+    backend asks for no probe wording and no reasons, which nobody would read."""
 
 
 class SuggestedProbe(Frozen):
@@ -52,6 +55,9 @@ class Usage(Frozen):
     cached: int = 0
     """Replies served from the disk cache instead of a call."""
     prompt_tokens: int = 0
+    cached_tokens: int = 0
+    """Of the prompt tokens, those the server read from its prefix cache (its
+    ``usage.prompt_tokens_details.cached_tokens``; 0 when it does not say)."""
     completion_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
@@ -59,6 +65,7 @@ class Usage(Frozen):
             calls=self.calls + other.calls,
             cached=self.cached + other.cached,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
         )
 

@@ -59,6 +59,7 @@ def test_chat_with_a_model_records_usage_and_never_the_key(tmp_path: Path) -> No
         "calls": 1,
         "cached": 0,
         "prompt_tokens": 900,
+        "cached_tokens": 0,
         "completion_tokens": 150,
     }
     assert [e["source"] for e in events if e["type"] == "probe"][0] == "model"
@@ -146,7 +147,10 @@ def test_eval_runs_concurrently_caches_and_reports_usage(tmp_path: Path) -> None
     assert data["metrics"]["usage"]["calls"] == 5
     assert data["metrics"]["usage"]["prompt_tokens"] == 5 * 900
     assert data["cases"][3]["usage"]["calls"] == 2
-    assert "model usage: 5 call(s), 0 cached, 4500 prompt + 750 completion tokens" in out
+    assert (
+        "model usage: 5 call(s), 0 cached, 4500 prompt (0 from the server's prefix cache) + "
+        "750 completion tokens"
+    ) in out
     assert "model usage: 0 call(s), 5 cached" in out2
     assert SECRET not in report.read_text()
 

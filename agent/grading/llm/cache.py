@@ -1,10 +1,11 @@
 """A disk cache of model replies, so re-running an unchanged eval suite makes no calls.
 
-The key is the sha256 of the model, the base URL, the rendered messages and the sampling
-parameters. The API key is never part of the key or the entry. The structured-output mode
-(json_schema / json_object / prompt) is left out on purpose: it is negotiated with the server,
-not chosen by the user, and the reply asked for is the same. Only replies that parsed are
-stored; entries are written atomically, so concurrent workers never read half a file.
+The key is the sha256 of the model, the base URL, the rendered messages, the reply schema and
+the sampling parameters. The API key is never part of the key or the entry. The
+structured-output mode (json_schema / json_object / prompt) is left out on purpose: it is
+negotiated with the server, not chosen by the user, and the reply asked for is the same. Only
+replies that parsed are stored; entries are written atomically, so concurrent workers never
+read half a file.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from pydantic import ValidationError
 from agent.models import Frozen
 from agent.resources import user_dir
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+"""2: replies carry the conversation's grades, eval's replies no probe (issue 13)."""
 
 
 class CachedReply(Frozen):
     content: str
     prompt_tokens: int = 0
+    cached_tokens: int = 0
     completion_tokens: int = 0
 
 

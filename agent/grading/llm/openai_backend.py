@@ -1,7 +1,10 @@
 """The model backend over any OpenAI-compatible chat-completions endpoint.
 
 This is the only module that imports ``openai``. One turn is one call in the common case: the
-rendered prompt (``agent.grading.llm.turn``) asks for the grades and the next probe together.
+rendered prompt (``agent.grading.llm.turn``) asks for the newest answer's grades, the whole
+conversation's and the next probe together (eval's canned answers: the scores only). The reply
+schema travels in ``response_format``; the prompt spells it out only in a mode that may not
+carry it (``json_object``, plain prompting).
 
 Who retries what (the SDK itself never retries: its client is built with ``max_retries=0``):
 
@@ -63,9 +66,9 @@ from agent.grading.llm.cache import CachedReply, ReplyCache, cache_key
 from agent.grading.llm.turn import (
     ModelReply,
     ReplyError,
-    build_messages,
+    TurnPrompt,
+    build_prompt,
     parse_reply,
-    reply_schema,
     verify,
 )
 from agent.grading.settings import LLMConfig
@@ -162,15 +165,21 @@ def _transient(exc: openai.APIStatusError) -> bool:
     return exc.status_code in (408, 409, 429) or exc.status_code >= 500
 
 
-def _response_format(mode: Mode) -> dict[str, Any] | None:
+def _response_format(mode: Mode, schema: dict[str, Any]) -> dict[str, Any] | None:
     if mode == "json_schema":
         return {
             "type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAME, "schema": reply_schema(), "strict": True},
+            "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
         }
     if mode == "json_object":
-        return {"type": "json_object", "schema": reply_schema()}
+        return {"type": "json_object", "schema": schema}
     return None
+
+
+def _schema_in_text(mode: Mode) -> bool:
+    """Whether the prompt must spell the schema out: only ``json_schema`` surely carries it (a
+    server taking ``json_object`` may ignore the schema beside it)."""
+    return mode != "json_schema"
 
 
 def _typed(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
@@ -267,16 +276,22 @@ class OpenAIBackend:
         Raises:
             BackendFailure: no usable reply after every retry; carries the usage spent.
         """
-        messages = build_messages(rubric, request)
+        prompt = build_prompt(rubric, request)
         spent: list[Usage] = []
         self._local.requests = 0
         try:
-            reply = self._reply(messages, spent)
+            reply = self._reply(prompt, spent)
         except BackendFailure as exc:
             raise BackendFailure(exc.reason, self._spend(spent)) from exc
         usage = self._spend(spent)
-        grade, probe, notes = verify(reply, rubric, request)
-        return Assessment(grade=grade, probe=probe, notes=notes, usage=usage)
+        checked = verify(reply, rubric, request)
+        return Assessment(
+            grade=checked.grade,
+            conversation=checked.conversation,
+            probe=checked.probe,
+            notes=checked.notes,
+            usage=usage,
+        )
 
     def _spend(self, spent: list[Usage]) -> Usage:
         """This turn's usage (requests counted on the wire), added to the running total."""
@@ -285,11 +300,11 @@ class OpenAIBackend:
             self.usage = self.usage + usage
         return usage
 
-    def _parameters(self) -> dict[str, object]:
+    def _parameters(self, prompt: TurnPrompt) -> dict[str, object]:
         return {
             "temperature": self._config.temperature,
             "max_tokens": self._config.max_tokens,
-            "schema": SCHEMA_NAME,
+            "schema": prompt.schema,
         }
 
     def _cached(self, key: str, spent: list[Usage]) -> ModelReply | None:
@@ -302,19 +317,23 @@ class OpenAIBackend:
             reply = parse_reply(hit.content)
         except ReplyError:
             return None
-        tokens = {"prompt_tokens": hit.prompt_tokens, "completion_tokens": hit.completion_tokens}
+        tokens = {
+            "prompt_tokens": hit.prompt_tokens,
+            "cached_tokens": hit.cached_tokens,
+            "completion_tokens": hit.completion_tokens,
+        }
         spent.append(Usage(cached=1, **tokens))
         return reply
 
-    def _reply(self, messages: list[dict[str, str]], spent: list[Usage]) -> ModelReply:
-        key = cache_key(self._model, self.base_url, messages, self._parameters())
+    def _reply(self, prompt: TurnPrompt, spent: list[Usage]) -> ModelReply:
+        key = cache_key(self._model, self.base_url, prompt.messages, self._parameters(prompt))
         hit = self._cached(key, spent)
         if hit is not None:
             return hit
         previous: list[dict[str, str]] = []
 
         def attempt() -> tuple[ModelReply, _Raw]:
-            raw = _unpack(self._transport.copy()(self._send, messages + previous), spent)
+            raw = _unpack(self._transport.copy()(self._send, prompt, previous), spent)
             try:
                 return _check(raw), raw
             except ReplyError as exc:
@@ -341,11 +360,15 @@ class OpenAIBackend:
             self._cache.put(key, raw.cached())
         return reply
 
-    def _send(self, messages: list[dict[str, str]]) -> object:
-        """One chat completion (another when the server rejects the structured-output mode)."""
+    def _send(self, prompt: TurnPrompt, previous: list[dict[str, str]]) -> object:
+        """One chat completion (another when the server rejects the structured-output mode).
+
+        ``previous`` is what follows the prompt on a retry: the unusable reply and why.
+        """
         while True:
             mode = self._mode
-            response_format = _response_format(mode)
+            response_format = _response_format(mode, prompt.schema)
+            messages = prompt.sent(_schema_in_text(mode)) + previous
             try:
                 return self._client.chat.completions.create(
                     model=self._model,
@@ -418,11 +441,13 @@ class _Raw:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0
 
     def cached(self) -> CachedReply:
         return CachedReply(
             content=self.content,
             prompt_tokens=self.prompt_tokens,
+            cached_tokens=self.cached_tokens,
             completion_tokens=self.completion_tokens,
         )
 
@@ -448,12 +473,13 @@ def _unpack(completion: object, spent: list[Usage]) -> _Raw:
     used = getattr(completion, "usage", None)
     prompt = _count(getattr(used, "prompt_tokens", 0))
     produced = _count(getattr(used, "completion_tokens", 0))
-    spent.append(Usage(prompt_tokens=prompt, completion_tokens=produced))
+    reused = _count(getattr(getattr(used, "prompt_tokens_details", None), "cached_tokens", 0))
+    spent.append(Usage(prompt_tokens=prompt, cached_tokens=reused, completion_tokens=produced))
     choices = getattr(completion, "choices", None)
     if not isinstance(choices, list):
         raise ReplyError("the server's reply has no choices")
     if not choices:
-        return _Raw("", None, None, prompt, produced)
+        return _Raw("", None, None, prompt, produced, reused)
     choice = choices[0]
     message = getattr(choice, "message", None)
     if not isinstance(choice, Choice) or not isinstance(message, ChatCompletionMessage):
@@ -464,6 +490,7 @@ def _unpack(completion: object, spent: list[Usage]) -> _Raw:
         _text(getattr(choice, "finish_reason", None), "finish_reason"),
         prompt,
         produced,
+        reused,
     )
 
 

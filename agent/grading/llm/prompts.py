@@ -15,7 +15,9 @@ import jinja2
 
 from agent.resources import prompts_dir, template_environment
 
-DATA_TAGS = ("candidate_answer", "earlier_answer", "conversation")
+ANSWER_TAG = "answer"
+"""The tag every answer of the candidate sits in (``<answer n="2">...</answer>``)."""
+DATA_TAGS = (ANSWER_TAG,)
 _TAG = re.compile(r"<\s*/?\s*(?:" + "|".join(DATA_TAGS) + r")\b[^>]*>", re.IGNORECASE)
 
 

@@ -6,14 +6,16 @@ own types (and tested without HTTP).
 Trust but verify, the rules applied to every reply:
 
 * **Evidence** counts only when it is a run of whole words of the candidate's newest answer
-  (compared as word sequences, so case, whitespace and punctuation do not matter but a piece of
-  a word never matches), is substantial (``MIN_QUOTE_WORDS`` words or ``MIN_QUOTE_CHARS``
-  characters: "it is" backs nothing), and does not itself talk to the grader
-  (``ADDRESSES_GRADER``). Anything else is dropped.
+  (for the conversation's grades: of any one answer of the conversation), compared as word
+  sequences, so case, whitespace and punctuation do not matter but a piece of a word never
+  matches; is substantial (``MIN_QUOTE_WORDS`` words or ``MIN_QUOTE_CHARS`` characters: "it
+  is" backs nothing); and does not itself talk to the grader (``ADDRESSES_GRADER``). Anything
+  else is dropped. The system prompt states this rule with the same numbers.
 * A **score above 1** left with no real evidence is capped at 1. A 1 without real evidence
   rests on the answer's first sentence that does not talk to the grader (the grade model
   requires some evidence); an answer with no such sentence gets 0. Each cap is
-  recorded in the assessment's notes, which the transcript keeps.
+  recorded in the assessment's notes, which the transcript keeps. The conversation's grades
+  are checked the same way.
 * Every string of a reply is model text: control characters and escape sequences are removed
   from reasons and quotes, and a probe is stripped of markup too (HTML, scripts, Markdown marks);
   a probe with nothing sensible left (``MIN_PROBE_WORDS``) is dropped.
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,12 +46,10 @@ from agent.errors import BackendError
 from agent.grading.backend import SuggestedProbe, TurnRequest
 from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.grade import DimensionGrade, Grade
-from agent.grading.llm.prompts import render
+from agent.grading.llm.prompts import ANSWER_TAG, render
 from agent.models import first_error
 from agent.text import STOP_WORDS, content_words, flatten, plain, strip_markup
 
-ANSWER_TAG = "candidate_answer"
-HISTORY_TAG = "conversation"
 MIN_QUOTE_WORDS = 4
 MIN_QUOTE_CHARS = 20
 """A quote backs a score when it has at least this many words or characters."""
@@ -89,40 +91,86 @@ DIMENSION_CUES: dict[Dimension, re.Pattern[str]] = {
 class DimensionBrief(BaseModel):
     model_config = ConfigDict(frozen=True)
     name: str
-    meaning: str
     level2: str
     level3: str
 
 
-def build_messages(rubric: Rubric, request: TurnRequest) -> list[dict[str, str]]:
-    """The system and user messages for one turn (rendered from prompts/*.j2)."""
-    tie_order = ", ".join(d.value for d in DIMENSIONS)
+class Said(BaseModel):
+    """One answer of the conversation as the prompt shows it (``asked`` None: the question)."""
+
+    model_config = ConfigDict(frozen=True)
+    asked: str | None
+    answer: str
+
+
+@dataclass(frozen=True)
+class TurnPrompt:
+    """What one turn sends: the messages, and the reply schema they ask for.
+
+    The messages are laid out for prefix caches (OpenAI's automatic prompt caching, vLLM's and
+    llama.cpp's prefix caches): the system prompt (the same for every request), then the
+    question's rubric (the same for every turn and every eval case of the question), then the
+    conversation, one answer after another, so each turn's prompt begins with everything the
+    previous turn's prompt held up to its answer; what changes every turn comes last.
+    """
+
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+
+    def sent(self, schema_in_text: bool) -> list[dict[str, str]]:
+        """The messages as sent: with the schema written out at the very end when the server
+        does not carry it (``response_format`` rejected, or not one that enforces a schema)."""
+        if not schema_in_text:
+            return self.messages
+        compact = json.dumps(self.schema, separators=(",", ":"))
+        last = self.messages[-1]
+        tail = f"\nReply with one JSON object only, fitting this JSON schema: {compact}\n"
+        return [*self.messages[:-1], {**last, "content": last["content"] + tail}]
+
+
+def _conversation(rubric: Rubric, request: TurnRequest) -> list[Said]:
+    """Every answer in order, the newest last; the opening question is not repeated."""
+    lines = [*((e.asked, e.answer) for e in request.history), (request.asked, request.answer)]
+    return [
+        Said(asked=None if flatten(asked) == flatten(rubric.question) else asked, answer=answer)
+        for asked, answer in lines
+    ]
+
+
+def _asked_elsewhere(request: TurnRequest) -> list[str]:
+    """Questions already asked that the conversation does not show (a probe passed on)."""
+    shown = [flatten(e.asked) for e in request.history] + [flatten(request.asked)]
+    return [t for t in request.already_asked if not any(flatten(t) in s for s in shown)]
+
+
+def build_prompt(rubric: Rubric, request: TurnRequest) -> TurnPrompt:
+    """The messages and reply schema for one turn (rendered from prompts/*.j2)."""
     system = render(
-        "system.j2", answer_tag=ANSWER_TAG, history_tag=HISTORY_TAG, tie_order=tie_order
+        "system.j2",
+        answer_tag=ANSWER_TAG,
+        min_words=MIN_QUOTE_WORDS,
+        min_chars=MIN_QUOTE_CHARS,
     )
     dimensions = [
         DimensionBrief(
-            name=d.value,
-            meaning=rubric.dimension(d).meaning,
-            level2=rubric.dimension(d).level2,
-            level3=rubric.dimension(d).level3,
+            name=d.value, level2=rubric.dimension(d).level2, level3=rubric.dimension(d).level3
         )
         for d in DIMENSIONS
     ]
     user = render(
         "turn.j2",
-        rubric=rubric,
+        question=rubric.question,
         dimensions=dimensions,
-        history=request.history,
-        history_tag=HISTORY_TAG,
+        interview=not request.scores_only,
+        tie_order=", ".join(d.value for d in DIMENSIONS),
+        conversation=_conversation(rubric, request),
         answer_tag=ANSWER_TAG,
         best={d.value: request.best.get(d, 0) for d in DIMENSIONS},
         set_aside=[d.value for d in request.set_aside],
-        already_asked=request.already_asked,
-        asked=request.asked,
-        answer=request.answer,
+        asked_elsewhere=_asked_elsewhere(request),
     )
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return TurnPrompt(messages=messages, schema=reply_schema(scores_only=request.scores_only))
 
 
 # --- the reply --------------------------------------------------------------------------------
@@ -132,7 +180,8 @@ class ReplyGrade(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
     score: Annotated[int, Field(ge=0, le=3, strict=True)]
     evidence: list[str] = Field(default_factory=list)
-    reason: Annotated[str, Field(min_length=1)]
+    reason: str = ""
+    """Asked for in an interview; eval's replies carry none."""
 
 
 class ReplyGrades(BaseModel):
@@ -158,44 +207,67 @@ class ModelReply(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     grades: ReplyGrades
+    """The newest answer on its own."""
+    conversation: ReplyGrades | None = None
+    """Every answer so far taken together (null on a first answer, absent in eval)."""
     probe: ReplyProbe | None = None
+    """Null when no dimension is left to probe (all at 3 or set aside), absent in eval."""
 
 
-def _dimension_schema() -> dict[str, Any]:
-    return {
+def _grades_schema(reasons: bool) -> dict[str, Any]:
+    grade: dict[str, Any] = {
         "type": "object",
         "properties": {
             "score": {"type": "integer", "enum": [0, 1, 2, 3]},
             "evidence": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-            "reason": {"type": "string"},
         },
-        "required": ["score", "evidence", "reason"],
+        "required": ["score", "evidence"],
         "additionalProperties": False,
+    }
+    if reasons:
+        grade["properties"]["reason"] = {"type": "string"}
+        grade["required"].append("reason")
+    return {
+        "grade": grade,
+        "grades": {
+            "type": "object",
+            "properties": {d.value: {"$ref": "#/$defs/grade"} for d in DIMENSIONS},
+            "required": [d.value for d in DIMENSIONS],
+            "additionalProperties": False,
+        },
     }
 
 
-def reply_schema() -> dict[str, Any]:
-    """The JSON schema sent as ``response_format`` (strict-mode compatible)."""
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def reply_schema(scores_only: bool = False) -> dict[str, Any]:
+    """The JSON schema sent as ``response_format`` (strict-mode compatible).
+
+    One schema per kind of request, the same on every turn (OpenAI caches the schema as the
+    start of the prompt): an interview turn's reply holds the newest answer's grades, the
+    conversation's (null on a first answer) and the probe (null when nothing is left to probe);
+    eval's reply (``scores_only``) holds the answer's scores and evidence only.
+    """
+    properties: dict[str, Any] = {"grades": {"$ref": "#/$defs/grades"}}
+    if not scores_only:
+        probe = {
+            "type": "object",
+            "properties": {
+                "dimension": {"type": "string", "enum": [d.value for d in DIMENSIONS]},
+                "text": {"type": "string"},
+            },
+            "required": ["dimension", "text"],
+            "additionalProperties": False,
+        }
+        properties["conversation"] = _nullable({"$ref": "#/$defs/grades"})
+        properties["probe"] = _nullable(probe)
     return {
         "type": "object",
-        "properties": {
-            "grades": {
-                "type": "object",
-                "properties": {d.value: _dimension_schema() for d in DIMENSIONS},
-                "required": [d.value for d in DIMENSIONS],
-                "additionalProperties": False,
-            },
-            "probe": {
-                "type": "object",
-                "properties": {
-                    "dimension": {"type": "string", "enum": [d.value for d in DIMENSIONS]},
-                    "text": {"type": "string"},
-                },
-                "required": ["dimension", "text"],
-                "additionalProperties": False,
-            },
-        },
-        "required": ["grades", "probe"],
+        "$defs": _grades_schema(reasons=not scores_only),
+        "properties": properties,
+        "required": list(properties),
         "additionalProperties": False,
     }
 
@@ -256,6 +328,9 @@ def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+NOT_IN_ANSWER = "is not in the answer"
+
+
 def quote_problem(quote: str, answer: str) -> str | None:
     """Why a quote cannot back a score, or None when it can.
 
@@ -264,7 +339,7 @@ def quote_problem(quote: str, answer: str) -> str | None:
     """
     words = _words(quote)
     if f" {words} " not in f" {_words(answer)} " or not words:
-        return "is not in the answer"
+        return NOT_IN_ANSWER
     if len(words.split()) < MIN_QUOTE_WORDS and len(words) < MIN_QUOTE_CHARS:
         return "is too short to back a score"
     if ADDRESSES_GRADER.search(words):
@@ -272,14 +347,25 @@ def quote_problem(quote: str, answer: str) -> str | None:
     return None
 
 
-def real_evidence(quotes: list[str], answer: str) -> tuple[list[str], list[str]]:
+def evidence_problem(quote: str, answers: Sequence[str]) -> str | None:
+    """Why a quote cannot back a score given these answers (it must hold up in one of them)."""
+    problems = [quote_problem(quote, answer) for answer in answers]
+    if None in problems or not problems:
+        return None
+    found = [p for p in problems if p != NOT_IN_ANSWER]
+    if found:
+        return found[0]
+    return NOT_IN_ANSWER if len(answers) == 1 else "is not in any answer"
+
+
+def real_evidence(quotes: list[str], answers: Sequence[str]) -> tuple[list[str], list[str]]:
     """Split a grade's quotes into those that back a score and those dropped."""
     kept: list[str] = []
     dropped: list[str] = []
     for quote in map(plain, quotes):
         if not quote.strip():
             continue
-        (dropped if quote_problem(quote, answer) else kept).append(quote.strip())
+        (dropped if evidence_problem(quote, answers) else kept).append(quote.strip())
     return kept, dropped
 
 
@@ -288,35 +374,45 @@ def _short(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _opening_words(answer: str) -> str:
+def _opening_words(answers: Sequence[str]) -> str:
     """What a capped 1 rests on: the first sentence that does not talk to the grader."""
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.strip()):
-        if sentence.strip() and not ADDRESSES_GRADER.search(sentence):
-            return sentence.strip()[:FALLBACK_EVIDENCE_CHARS]
+    for answer in answers:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.strip()):
+            if sentence.strip() and not ADDRESSES_GRADER.search(sentence):
+                return sentence.strip()[:FALLBACK_EVIDENCE_CHARS]
     return ""
 
 
-def verify_grade(reply: ModelReply, answer: str) -> tuple[Grade, list[str]]:
-    """The reply's grades with unbacked evidence dropped and unbacked scores capped."""
+def verify_grade(
+    given: ReplyGrades, answers: Sequence[str], scope: str = ""
+) -> tuple[Grade, list[str]]:
+    """Grades with unbacked evidence dropped and unbacked scores capped.
+
+    Args:
+        given: the model's grades.
+        answers: the answers the quotes must come from (one, or the whole conversation).
+        scope: what the notes call these grades ("" for the newest answer's).
+    """
     notes: list[str] = []
     grades: dict[Dimension, DimensionGrade] = {}
-    start = _opening_words(answer)
+    start = _opening_words(answers)
     for dim in DIMENSIONS:
-        given = reply.grades.get(dim)
-        kept, dropped = real_evidence(given.evidence, answer)
-        score, reason = given.score, strip_markup(given.reason)
+        grade = given.get(dim)
+        kept, dropped = real_evidence(grade.evidence, answers)
+        score, reason = grade.score, strip_markup(grade.reason)
         if score > 1 and not kept:
             if dropped:
-                why = f'"{_short(dropped[0])}" {quote_problem(dropped[0], answer)}'
+                why = f'"{_short(dropped[0])}" {evidence_problem(dropped[0], answers)}'
             else:
                 why = "no quote given"
-            notes.append(f"{dim.value}: the model's {score} was capped at 1 ({why})")
+            notes.append(f"{scope}{dim.value}: the model's {score} was capped at 1 ({why})")
             score, reason = 1, f"capped at 1: the model's evidence does not hold up. {reason}"
         if score >= 1 and not kept:
             if not start:
                 score, reason = 0, f"nothing in the answer to quote. {reason}"
             else:
                 kept = [start]
+        reason = reason.strip()
         grades[dim] = DimensionGrade(score=score, evidence=kept if score else [], reason=reason)
     return Grade.from_dimensions(grades, GRADER_NAME, []), notes
 
@@ -389,12 +485,39 @@ def check_probe(
     return SuggestedProbe(dimension=probe.dimension, text=text), None
 
 
-def verify(
-    reply: ModelReply, rubric: Rubric, request: TurnRequest
-) -> tuple[Grade, SuggestedProbe | None, list[str]]:
-    """Apply every trust-but-verify rule to a parsed reply."""
-    grade, notes = verify_grade(reply, request.answer)
+@dataclass(frozen=True)
+class Verified:
+    """A reply after every check: what the assessment is built from."""
+
+    grade: Grade
+    conversation: Grade | None
+    probe: SuggestedProbe | None
+    notes: list[str]
+
+
+NO_CONVERSATION = (
+    "the model gave no grade of the whole conversation; each answer's own grade counts"
+)
+
+
+def verify(reply: ModelReply, rubric: Rubric, request: TurnRequest) -> Verified:
+    """Apply every trust-but-verify rule to a parsed reply.
+
+    On a first answer the conversation is that answer, so its grade is the conversation's; later,
+    the conversation's quotes may come from any answer, each from one.
+    """
+    grade, notes = verify_grade(reply.grades, [request.answer])
+    conversation: Grade | None = grade
+    if request.history:
+        if reply.conversation is None:
+            conversation = None
+            if not request.scores_only:
+                notes.append(NO_CONVERSATION)
+        else:
+            said = [*(e.answer for e in request.history), request.answer]
+            conversation, more = verify_grade(reply.conversation, said, "conversation ")
+            notes += more
     probe, why = check_probe(reply.probe, rubric, request)
     if why:
         notes.append(why)
-    return grade, probe, notes
+    return Verified(grade, conversation, probe, notes)

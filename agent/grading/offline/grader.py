@@ -16,6 +16,25 @@ How a score is reached, per dimension:
   topic; a 3 ties the cost to a decision or condition.
 * A misconception from the rubric caps its dimension at 1: a confidently wrong definition is
   not a 2, however much else is right.
+
+The scale's edge cases, the same for every grader and labeller (``prompts/scale.j2`` gives the
+model these words, ``rubrics/README.md`` the rubric writers):
+
+- Any phrasing or language counts; textbook terms are not needed.
+- A bare list of terms, no claim linking them: at most 1 where it gestures, else 0.
+- A confidently wrong claim: that dimension at most 1; only wrong content: 0.
+- A correct point lost in hedging: 1, unless then stated with a reason.
+- A worked hypothetical case: example at most 2; 3 needs real work with specifics. "I used it
+  once and it worked": 1.
+- Any concrete account of what happened is an example.
+- One sentence may back two dimensions if it does both jobs.
+- "It depends", "there are tradeoffs": tradeoff at most 1.
+- Only what bears on the question asked counts.
+
+How this grader meets them: it reads English only, so an answer in another language is
+reported not graded (``language.py``), never scored; it knows a wrong claim only when the
+rubric lists it as a misconception, so a wrong claim it does not know reads as a thin attempt
+(1) rather than 0; a bare list of terms is skipped (0); a hypothetical case tops out at 2.
 """
 
 from __future__ import annotations
