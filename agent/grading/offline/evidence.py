@@ -80,6 +80,27 @@ class SentenceIndex:
         return None
 
 
+class JoinedIndex(SentenceIndex):
+    """The sentences of several answers as one index, reusing each answer's own matches.
+
+    ``parts`` pairs each answer's index with the offset its sentence indices are shifted by,
+    so a conversation re-read after every answer searches each sentence once, not every turn.
+    """
+
+    def __init__(
+        self, sentences: Sequence[Sentence], parts: Sequence[tuple[SentenceIndex, int]]
+    ) -> None:
+        super().__init__(sentences)
+        self._parts = list(parts)
+
+    def where(self, group: CueGroup) -> frozenset[int]:
+        found = self._where.get(id(group))
+        if found is None:
+            found = frozenset(i + off for part, off in self._parts for i in part.where(group))
+            self._where[id(group)] = found
+        return found
+
+
 def index_text(text: str) -> SentenceIndex:
     """The usable sentences of a raw text (cleaned, split, lists of terms left out)."""
     cleaned, _ = clean(text)

@@ -39,6 +39,7 @@ rubric lists it as a misconception, so a wrong claim it does not know reads as a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,13 +58,14 @@ from agent.grading.offline.reading import (
     Story,
     count_numbers,
     find_stories,
+    join,
     point_hits,
     read,
     specifics,
 )
 from agent.grading.offline.sentences import (
+    MAX_GRADED_CHARS,
     Sentence,
-    clean,
     hedge_count,
 )
 
@@ -136,7 +138,7 @@ def _asks(text: str) -> bool:
     return bool(_QUESTION.match(text.strip()))
 
 
-def _first(sentences: Sequence[Sentence], pattern: re.Pattern[str]) -> Sentence | None:
+def _first(sentences: Sequence[Sentence], pattern: signals.Signal) -> Sentence | None:
     for s in sentences:
         if pattern.search(s.text):
             return s
@@ -311,10 +313,17 @@ def _apply_misconceptions(
         )
 
 
+PART_CACHE = 64
+"""Answers whose readings a grader keeps: a conversation window's worth, many times over."""
+
+
 class OfflineGrader:
     """Grades an answer against its rubric with no network and no model."""
 
     name = "offline"
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, str], Reading] = {}
 
     def grade(self, rubric: Rubric, answer: str, follow_up: bool = False) -> Grade:
         """Grade one answer on the four dimensions.
@@ -329,7 +338,13 @@ class OfflineGrader:
             return Grade.empty(self.name, "not graded: not English").model_copy(
                 update={"notes": [ENGLISH_ONLY]}
             )
-        return self._grade(rubric, read(rubric, answer, follow_up))
+        if len(answer) > MAX_GRADED_CHARS:
+            return self._grade(rubric, read(rubric, answer, follow_up))  # says it was cut
+        reading = self._part(rubric, answer)  # the conversation's next grades reuse it
+        if not follow_up:
+            on_topic = [s for s in reading.sentences if mentions(rubric.compiled_terms, s.text)]
+            reading = dataclasses.replace(reading, on_topic=on_topic, follow_up=False)
+        return self._grade(rubric, reading)
 
     def grade_conversation(self, rubric: Rubric, answers: Sequence[str]) -> Grade:
         """Grade every answer of a conversation together, as one.
@@ -337,16 +352,19 @@ class OfflineGrader:
         A point made anywhere counts, and so does a claim split over the end of one answer and
         the start of the next; a story stays inside the answer that tells it.
         """
-        joined = ""
-        starts: list[int] = []
-        for text in (a for a in answers if reads_as_english(a)):
-            joined += "\n\n" if joined else ""
-            starts.append(len(joined))
-            joined += clean(text)[0]  # each answer capped on its own, so none is lost
-        prepared = read(rubric, joined, follow_up=len(answers) > 1, cap=len(joined))
-        firsts = (next((s.index for s in prepared.sentences if s.start >= a), -1) for a in starts)
-        prepared.breaks = frozenset(firsts) - {-1}
-        return self._grade(rubric, prepared)
+        english = [a for a in answers if reads_as_english(a)]
+        if len(english) <= 1:
+            return self.grade(rubric, english[0] if english else "", follow_up=len(answers) > 1)
+        return self._grade(rubric, join([self._part(rubric, a) for a in english]))
+
+    def _part(self, rubric: Rubric, answer: str) -> Reading:
+        """One answer's reading (kept for the next turns, which read it again)."""
+        key = (rubric.id, answer)
+        found = self._parts.pop(key, None) or read(rubric, answer, follow_up=True)
+        self._parts[key] = found
+        if len(self._parts) > PART_CACHE:
+            self._parts.pop(next(iter(self._parts)))
+        return found
 
     def examine(self, rubric: Rubric, answer: str) -> tuple[Reading, Grade]:
         """The reading of an answer and its grade (scripts/train_grader.py learns from them)."""

@@ -6,6 +6,7 @@ Everything here describes what an answer contains; ``grader`` turns it into scor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from agent.bank.cues import mentions
 from agent.bank.rubric import DimensionRubric, Point, Rubric
 from agent.grading.checks import ADDRESSES_GRADER
 from agent.grading.offline import signals
-from agent.grading.offline.evidence import Hit, SentenceIndex
+from agent.grading.offline.evidence import Hit, JoinedIndex, SentenceIndex
 from agent.grading.offline.sentences import (
     MAX_GRADED_CHARS,
     Sentence,
@@ -40,6 +41,8 @@ class Reading:
     breaks: frozenset[int] = frozenset()
     """Indices of the sentences that open a later answer of the conversation: a story from one
     answer never runs on into the next."""
+    span: int = 0
+    """How many sentences the text split into, usable or not (where the next answer's start)."""
 
 
 def read(
@@ -51,7 +54,8 @@ def read(
         notes.append(f"answer is {len(answer):,} characters; graded the first {len(text):,}")
     usable: list[Sentence] = []
     ignored = 0
-    for sentence in split_sentences(text):
+    split = split_sentences(text)
+    for sentence in split:
         if ADDRESSES_GRADER.search(sentence.text):
             ignored += 1
             continue
@@ -64,7 +68,27 @@ def read(
         usable if follow_up else [s for s in usable if mentions(rubric.compiled_terms, s.text)]
     )
     hedges = sum(hedge_count(s.text) for s in usable)
-    return Reading(usable, on_topic, SentenceIndex(usable), hedges, follow_up, notes)
+    return Reading(
+        usable, on_topic, SentenceIndex(usable), hedges, follow_up, notes, span=len(split)
+    )
+
+
+def join(parts: Sequence[Reading]) -> Reading:
+    """The answers of a conversation as one reading: every sentence on topic (they reply to the
+    question and its probes), stories kept inside their answer, matches reused from each part."""
+    sentences: list[Sentence] = []
+    indexed: list[tuple[SentenceIndex, int]] = []
+    breaks: set[int] = set()
+    offset = 0
+    for part in parts:
+        if offset:
+            breaks.add(offset)
+        indexed.append((part.index, offset))
+        sentences += [dataclasses.replace(s, index=s.index + offset) for s in part.sentences]
+        offset += part.span
+    index = JoinedIndex(sentences, indexed)
+    hedges = sum(p.hedges for p in parts)
+    return Reading(sentences, sentences, index, hedges, True, breaks=frozenset(breaks), span=offset)
 
 
 def is_hedged(hit: Hit, answer_hedges: int) -> bool:

@@ -9,10 +9,38 @@ Question-specific knowledge stays in ``rubrics/``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+class Signal:
+    """A case-insensitive pattern whose searches are remembered by text.
+
+    A conversation is re-read after every answer, so the same sentences meet the same signals
+    turn after turn; each is searched once (the memory is cleared when it grows large).
+    """
+
+    MEMORY = 20_000
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern, re.IGNORECASE)
+        self._seen: dict[str, re.Match[str] | None] = {}
+
+    def search(self, text: str) -> re.Match[str] | None:
+        try:
+            return self._seen[text]
+        except KeyError:
+            found = self.pattern.search(text)
+            if len(self._seen) >= self.MEMORY:
+                self._seen.clear()
+            self._seen[text] = found
+            return found
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text)
+
+
+def _rx(pattern: str) -> Signal:
+    return Signal(pattern)
 
 
 # A story from the candidate's own work: first person with a past-tense verb, or an opener
