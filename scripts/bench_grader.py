@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.bank.rubric import load_bank  # noqa: E402
 from agent.grading.offline.grader import OfflineGrader  # noqa: E402
+from agent.grading.offline.signals import Signal  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -43,6 +44,9 @@ def main() -> int:
         cold.append((time.perf_counter() - t0) * 1000)
     timings: list[float] = []
     for _ in range(args.repeat):
+        # Every round reads the answers afresh: no reading or search remembered from the last.
+        grader = OfflineGrader()
+        Signal.forget_all()
         for rubric, answer in pairs:
             t0 = time.perf_counter()
             grader.grade(rubric, answer)
