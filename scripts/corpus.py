@@ -104,10 +104,8 @@ def cmd_check(args: argparse.Namespace) -> None:
         )
 
 
-def cmd_tolabel(args: argparse.Namespace) -> None:
-    """A labeller's file: the answers of one writer, shuffled, with only id, question, text."""
-    src = Path(args.raw)
-    answers = parse_answers(src)
+def labelling_text(answers: list[Answer]) -> list[str]:
+    """The lines of a labeller's file: per answer its id, question id and wording, the answer."""
     questions = dict(
         re.findall(
             r"^- `([a-z0-9-]+)` \([a-z]+\): (.+)$",
@@ -115,19 +113,21 @@ def cmd_tolabel(args: argparse.Namespace) -> None:
             flags=re.M,
         )
     )
-    rng = random.Random(f"tolabel-{src.stem}")
-    rng.shuffle(answers)
     out = [f"# Answers to label ({len(answers)})", ""]
     for a in answers:
-        out += [
-            f"### {a.id}",
-            f"question: {a.question}",
-            f"asked: {questions[a.question]}",
-            "---",
-            a.text,
-            "",
-        ]
+        out += [f"### {a.id}", f"question: {a.question}", f"asked: {questions[a.question]}"]
+        out += ["---", a.text, ""]
+    return out
+
+
+def cmd_tolabel(args: argparse.Namespace) -> None:
+    """A labeller's file: the answers of one writer, shuffled, with only id, question, text."""
+    src = Path(args.raw)
+    answers = parse_answers(src)
+    rng = random.Random(f"tolabel-{src.stem}")
+    rng.shuffle(answers)
     dest = CORPUS / "tolabel" / f"{src.stem}.txt"
+    out = labelling_text(answers)
     dest.parent.mkdir(exist_ok=True)
     dest.write_text("\n".join(out), encoding="utf-8")
     print(f"wrote {dest.relative_to(ROOT)} ({len(answers)} answers)")
@@ -287,29 +287,13 @@ THIRD_GROUPS = {
 
 def cmd_third(args: argparse.Namespace) -> None:
     """Files for the third labellers: the answers on which A and B disagree at all."""
-    questions = dict(
-        re.findall(
-            r"^- `([a-z0-9-]+)` \([a-z]+\): (.+)$",
-            (CORPUS / "briefs" / "QUESTIONS.md").read_text(),
-            flags=re.M,
-        )
-    )
     for name, writers in THIRD_GROUPS.items():
         pairs = label_pairs(list(writers))
         answers = {a.id: a for w in writers for a in parse_answers(CORPUS / "raw" / f"{w}.txt")}
         chosen = [answers[k] for k, (a, b) in pairs.items() if a != b]
         random.Random(name).shuffle(chosen)
-        out = [f"# Answers to label ({len(chosen)})", ""]
-        for a in chosen:
-            out += [
-                f"### {a.id}",
-                f"question: {a.question}",
-                f"asked: {questions[a.question]}",
-                "---",
-                a.text,
-                "",
-            ]
-        (CORPUS / "tolabel" / f"{name}.txt").write_text("\n".join(out), encoding="utf-8")
+        text = "\n".join(labelling_text(chosen))
+        (CORPUS / "tolabel" / f"{name}.txt").write_text(text, encoding="utf-8")
         print(f"{name}: {len(chosen)} answers")
 
 
