@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.cli.options import add_backend_options, bank_for, positive, settings_for
-from agent.cli.terminal import progress_bar
+from agent.cli.terminal import progress_bar, write_atomic
 from agent.errors import EvalStopped, UsageError
 from agent.evals import (
     Gates,
+    junit_xml,
     load_gates,
     load_suites,
     render_table,
     run_suites,
     validate_gates,
-    write_junit,
 )
 from agent.grading import default_concurrency, get_backend
 
@@ -126,9 +126,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     )
     stdout.write(render_table(report) + "\n")
     if args.json:
-        args.json.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        write_atomic(args.json, report.model_dump_json(indent=2) + "\n")
     if args.junit:
-        write_junit(report, args.junit)
+        write_atomic(args.junit, junit_xml(report))
     if report.stopped:
         raise EvalStopped(f"{report.stopped}; the suite could not be evaluated")
     if report.metrics.unscored > gates.max_unscored:

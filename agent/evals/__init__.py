@@ -2,7 +2,7 @@
 
 from agent.evals.cases import AnswerCase, DialogueCase, Suite, load_suite, load_suites
 from agent.evals.gates import Gates, check_gates, load_gates, validate_gates
-from agent.evals.junit import write_junit
+from agent.evals.junit import junit_xml
 from agent.evals.metrics import Agreement, agreement, compute_metrics, quadratic_weighted_kappa
 from agent.evals.results import REPORT_VERSION, CaseResult, EvalReport, Metrics
 from agent.evals.runner import run_case, run_suites
@@ -29,5 +29,5 @@ __all__ = [
     "run_case",
     "run_suites",
     "validate_gates",
-    "write_junit",
+    "junit_xml",
 ]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from agent.evals.results import EvalReport
 
 
-def write_junit(report: EvalReport, path: Path) -> None:
+def junit_xml(report: EvalReport) -> str:
     """A JUnit XML file: one testsuite per suite, one testcase per case.
 
     An answer case "fails" when a score is more than one off or the probe target differs: a
@@ -43,4 +42,4 @@ def write_junit(report: EvalReport, path: Path) -> None:
                 ET.SubElement(el, "failure", message="passes now: remove its known_failure marker")
             elif not c.passed:
                 ET.SubElement(el, "failure", message="; ".join(c.differences))
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
