@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.bank.rubric import DIMENSIONS
 from agent.progress.model import ProgressReport, Trend
-from agent.replay.render import COLOURS, Coord, Tick
+from agent.replay.render import COLOURS, Coord, Tick, render_as
 from agent.replay.render import TEMPLATES as REPLAY_TEMPLATES
 from agent.resources import template_environment
 from agent.text import plain
@@ -44,13 +44,7 @@ def environment() -> jinja2.Environment:
 
 def render(report: ProgressReport, fmt: str) -> str:
     """The report in one of the formats ``text``, ``html`` or ``json``."""
-    if fmt == "json":
-        return report.model_dump_json(indent=2) + "\n"
-    try:
-        name = TEMPLATE_FOR[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r}") from None
-    text = environment().get_template(name).render(report=report)
+    text = render_as(environment(), TEMPLATE_FOR, report, fmt)
     if fmt == "text":  # the padded columns leave trailing blanks
         text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
     return text

@@ -1,7 +1,8 @@
 """Rendering a ``ReplayReport`` as text, Markdown, HTML or JSON.
 
 Text, Markdown and HTML come from Jinja templates shipped inside the package
-(``agent/templates``), all rendered through ``render_template`` with ``StrictUndefined``, so a
+(``agent/replay/templates``; ``parts.html`` holds the pieces progress's page shares), all
+rendered with ``StrictUndefined`` (``render_as``, ``render_template``), so a
 misspelt field fails loudly instead of printing nothing. HTML is autoescaped; Markdown escapes
 through the ``md`` filters (a candidate's ``<script>`` must not become markup in a Markdown
 viewer either), and text strips control characters so an answer cannot drive the terminal.
@@ -100,15 +101,24 @@ def render_template(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
-def render(report: ReplayReport, fmt: str) -> str:
-    """The report in one of the formats ``text``, ``md``, ``html`` or ``json``."""
+def render_as(env: Environment, templates: dict[str, str], report: BaseModel, fmt: str) -> str:
+    """A report model as JSON, or through the template ``templates`` names for ``fmt``.
+
+    Raises:
+        ValueError: a format with no template (and not ``json``).
+    """
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     try:
-        name = TEMPLATE_FOR[fmt]
+        name = templates[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}") from None
-    return render_template(name, report=report)
+    return env.get_template(name).render(report=report)
+
+
+def render(report: ReplayReport, fmt: str) -> str:
+    """The report in one of the formats ``text``, ``md``, ``html`` or ``json``."""
+    return render_as(environment(), TEMPLATE_FOR, report, fmt)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
