@@ -8,14 +8,19 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from agent.cli.options import add_backend_options, backend_for, bank_for, pick_question, positive
+from agent.cli.options import (
+    add_backend_options,
+    backend_for,
+    bank_for,
+    pick_question,
+    positive,
+    try_transcript,
+)
 from agent.cli.progress import due_questions, nothing_due, saved_progress
 from agent.cli.repl import run_chat, terminal
-from agent.errors import UsageError
 from agent.session import (
     DEFAULT_MAX_TURNS,
     Interview,
-    TranscriptWriter,
     default_transcript_path,
 )
 from agent.version import __version__
@@ -64,23 +69,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     chat.set_defaults(handler=run)
 
 
-def _writer(path: Path, chosen: bool) -> tuple[TranscriptWriter | None, str | None]:
-    """The transcript writer, or None and why when the default place cannot be written.
-
-    Raises:
-        UsageError: a ``--transcript`` path that exists already or cannot be created.
-    """
-    try:
-        return TranscriptWriter(path), None
-    except FileExistsError:
-        raise UsageError(f"the transcript {path} already exists; choose another path") from None
-    except OSError as exc:
-        why = f"cannot write the transcript {path}: {exc.strerror}"
-        if chosen:
-            raise UsageError(why) from exc
-        return None, why
-
-
 def _ending(path: Path, interview: Interview, unwritable: str | None) -> str:
     if unwritable:
         return f"Not saved ({unwritable})"
@@ -104,7 +92,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     rubric = pick_question(bank, question, args.topic, args.seed)
     backend = backend_for(args)
     path: Path = args.transcript or default_transcript_path(rubric.id)
-    writer, unwritable = _writer(path, chosen=args.transcript is not None)
+    writer, unwritable = try_transcript(path, chosen=args.transcript is not None)
     interview = Interview(rubric, backend, max_turns=args.max_turns, writer=writer)
     model = f", model {backend.model}" if backend.model else ""
     banner = f"followup {__version__} - grader: {backend.name}{model} - question: {rubric.id}"

@@ -77,18 +77,33 @@ def write_output(text: str, output: Path | None, stdout: TextIO) -> None:
     write_atomic(output, text)
 
 
+def try_transcript(path: Path, chosen: bool) -> tuple[TranscriptWriter | None, str | None]:
+    """A new transcript file (one that exists is never overwritten), or None and why when the
+    default place cannot be written (the session then runs unsaved).
+
+    Raises:
+        UsageError: the file exists, or a path the user ``chosen`` cannot be created.
+    """
+    try:
+        return TranscriptWriter(path), None
+    except FileExistsError:
+        raise UsageError(f"the transcript {path} already exists; choose another path") from None
+    except OSError as exc:
+        why = f"cannot write the transcript {path}: {exc.strerror}"
+        if chosen:
+            raise UsageError(why) from exc
+        return None, why
+
+
 def open_transcript(path: Path) -> TranscriptWriter:
-    """A new transcript file; one that exists is never overwritten.
+    """A new transcript file, whatever the path.
 
     Raises:
         UsageError: the file exists or cannot be written.
     """
-    try:
-        return TranscriptWriter(path)
-    except FileExistsError:
-        raise UsageError(f"the transcript {path} already exists; choose another path") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write the transcript {path}: {exc.strerror}") from exc
+    writer, _ = try_transcript(path, chosen=True)
+    assert writer is not None  # a chosen path that fails raises
+    return writer
 
 
 def bank_for(args: argparse.Namespace) -> Bank:
