@@ -87,7 +87,7 @@ def _missing(spec: DimensionRubric, score: int, grade: DimensionGrade | None) ->
     return " Or: ".join(unsaid[:MAX_MISSING])
 
 
-_NEEDS = re.compile(r";?\s*\ba [23] needs: (?P<needs>.*)$", re.DOTALL)
+_NEEDS = re.compile(r";?\s*\ba [23] needs: .*$", re.DOTALL)
 _JOINT = re.compile(r"\.\s*;\s*")
 
 
@@ -100,10 +100,6 @@ def tidy_reason(reason: str, missing: str | None) -> str:
     if needs and needs.start() > 0 and missing:
         text = text[: needs.start()]
     return text
-
-
-def _key(text: str) -> str:
-    return " ".join(_JOINT.sub("; ", text).split()).rstrip(" .").casefold()
 
 
 def summarize_grades(
