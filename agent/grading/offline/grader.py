@@ -108,7 +108,7 @@ def _from_points(dim: DimensionRubric, hits: PointHits, which: Dimension) -> _Sc
         said = "; ".join(p.says for p, _ in hits.senior[:1])
         return _Scored(3, solid, f"senior point made: {said}", ids)
     if made >= dim.need:
-        said = "; ".join(p.says for p, _ in hits.solid[:2])
+        said = "; ".join(p.says.rstrip(".") for p, _ in hits.solid[:2]) + "."
         return _Scored(2, solid, f"makes the point: {said}", ids)
     if made or hits.hedged:
         all_hits = hits.solid + hits.hedged
